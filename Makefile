@@ -1,0 +1,34 @@
+# collapse-theory: `make test` and `make figures` work on a machine with only python3, pip and make.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_FLAGS ?= -n 2
+
+.PHONY: install test test-fast figures docs bench clean
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e '.[test,docs]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_FLAGS)
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_FLAGS) -m "not slow"
+
+-include figures/figures.mk
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis figures/out docs/_build
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+docs: $(STAMP)
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html

@@ -1,0 +1,53 @@
+"""collapse-theory: the theory of model collapse under replace, accumulate and other data regimes.
+
+The regime values are imported eagerly (they are light); the families load on first use, so
+``import collapse_theory`` stays fast::
+
+    >>> import collapse_theory as ct
+    >>> ct.linear_regression.test_error(ct.accumulate(), 3, d=10, T=100)
+    array([0.11235955, 0.14044944, 0.15293383])
+"""
+
+import importlib
+
+__version__ = "0.1.0"
+
+from .errors import CollapseTheoryError, InvalidParameterError, NoClosedFormError
+from .regimes import (
+    KINDS,
+    Regime,
+    accumulate,
+    accumulate_subsample,
+    fresh_real,
+    from_name,
+    mix,
+    replace,
+    replace_multiple,
+    window,
+)
+
+_SUBMODULES = ("linear_regression", "coefficients", "derivation", "symbolic", "gaussian", "kde", "optimize")
+
+__all__ = [
+    "__version__",
+    "CollapseTheoryError",
+    "InvalidParameterError",
+    "NoClosedFormError",
+    "KINDS",
+    "Regime",
+    "replace",
+    "accumulate",
+    "replace_multiple",
+    "window",
+    "mix",
+    "fresh_real",
+    "accumulate_subsample",
+    "from_name",
+    *_SUBMODULES,
+]
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

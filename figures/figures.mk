@@ -1,0 +1,3 @@
+# Figure targets, included by the top-level Makefile.
+figures: $(STAMP)
+	$(BIN)/python -m figures
