@@ -1,0 +1,154 @@
+"""The documentation builds without warnings, its formulas come from the code, and every example in it runs.
+
+Conventions the docs follow (checked here): Python examples are ``pycon`` blocks (doctest syntax, all blocks of
+a page share one namespace, run in page order); shell examples are ``console`` blocks where ``$ collapse-theory
+...`` runs the CLI (``python -m collapse_theory``) and the lines up to the next ``$`` are its output (stdout and
+stderr together; output starting with ``error:`` means exit status 2), and ``$ make TARGET`` is checked with
+``make -n``.  Other fences may only hold math, text or Sphinx directives.
+"""
+
+from __future__ import annotations
+
+import doctest
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+sys.path.insert(0, str(DOCS / "_ext"))
+
+FENCE = re.compile(r"^(?P<fence>`{3,})(?P<info>[^\n`]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$", re.M | re.S)
+EXECUTED = {"pycon", "console"}
+INERT = {"text", "{math}", "{toctree}", "{automodule}", "{note}", "{warning}", "{figure}", "{image}"}
+FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
+
+def _pages():
+    """Hand-written pages (the generated ones are checked through the build and the generator tests)."""
+    return sorted(p for p in DOCS.rglob("*.md") if not {"_build", "generated", "_ext"} & set(p.relative_to(DOCS).parts))
+
+
+def _blocks(path: Path, language: str):
+    text = path.read_text(encoding="utf-8")
+    for match in FENCE.finditer(text):
+        if match["info"].strip().split(" ")[0] == language:
+            yield text[:match.start()].count("\n") + 2, match["body"]
+
+
+def _ids(path):
+    return path.relative_to(DOCS).as_posix()
+
+
+PAGES = _pages()
+
+
+def test_every_code_block_is_executed():
+    unknown = []
+    for path in PAGES:
+        for match in FENCE.finditer(path.read_text(encoding="utf-8")):
+            info = match["info"].strip().split(" ")[0]
+            if info not in EXECUTED | INERT:
+                unknown.append(f"{path.relative_to(DOCS)}: ```{info}")
+    assert not unknown, "code blocks that make test would not run (use pycon or console): " + ", ".join(unknown)
+
+
+@pytest.mark.parametrize("path", [p for p in PAGES if any(_blocks(p, "pycon"))], ids=_ids)
+def test_python_examples(path):
+    parser = doctest.DocTestParser()
+    examples = []
+    for line, body in _blocks(path, "pycon"):
+        for example in parser.get_examples(body):
+            example.lineno += line - 1
+            examples.append(example)
+    test = doctest.DocTest(examples, {"__name__": "__docs__"}, str(path.relative_to(ROOT)), str(path), 0, None)
+    report = []
+    runner = doctest.DocTestRunner(optionflags=FLAGS)
+    runner.run(test, out=report.append)
+    assert runner.failures == 0, "".join(report)
+
+
+def _commands(body: str):
+    command, expected = None, []
+    for line in body.splitlines():
+        if line.startswith("$ "):
+            if command is not None:
+                yield command, "\n".join(expected)
+            command, expected = line[2:], []
+        else:
+            expected.append(line)
+    if command is not None:
+        yield command, "\n".join(expected)
+
+
+@pytest.mark.parametrize("path", [p for p in PAGES if any(_blocks(p, "console"))], ids=_ids)
+def test_console_examples(path):
+    env = {**os.environ, "JAX_PLATFORMS": "cpu", "MPLBACKEND": "Agg", "COLUMNS": "100"}
+    checker = doctest.OutputChecker()
+    for line, body in _blocks(path, "console"):
+        for command, expected in _commands(body):
+            argv = shlex.split(command)
+            if argv[0] == "make":
+                done = subprocess.run(["make", "-n", *argv[1:]], cwd=ROOT, capture_output=True, text=True, env=env)
+                assert done.returncode == 0, f"{path.name}:{line}: `{command}` is not a make target\n{done.stderr}"
+                continue
+            assert argv[0] == "collapse-theory", f"{path.name}:{line}: docs may only run collapse-theory or make"
+            done = subprocess.run([sys.executable, "-m", "collapse_theory", *argv[1:]], cwd=ROOT, env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+            status = 2 if expected.startswith("error:") else 0
+            assert done.returncode == status, f"{path.name}:{line}: `{command}` exited {done.returncode}\n{done.stdout}"
+            assert checker.check_output(expected + "\n", done.stdout, FLAGS), (
+                f"{path.name}:{line}: `{command}`\nexpected:\n{expected}\ngot:\n{done.stdout}")
+
+
+def test_docs_build_without_warnings(tmp_path):
+    out = tmp_path / "html"
+    done = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", "-d", str(tmp_path / "doctrees"),
+         str(DOCS), str(out)],
+        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "JAX_PLATFORMS": "cpu", "MPLBACKEND": "Agg"},
+    )
+    assert done.returncode == 0, f"sphinx-build failed or warned:\n{done.stderr[-6000:]}"
+    accumulate = (out / "generated/theory/regimes/accumulate.html").read_text(encoding="utf-8")
+    assert r"\frac{\pi^{2}}{6}" in accumulate
+    cli = (out / "generated/reference/cli.html").read_text(encoding="utf-8")
+    for command in ("formula", "error", "limit", "simulate", "check"):
+        assert f"collapse-theory {command}" in cli
+    from ctdocs import reference
+
+    for module in reference.api_modules():
+        assert (out / f"generated/reference/api/{module}.html").exists(), module
+
+
+def test_accumulate_page_is_rendered_from_the_code(monkeypatch):
+    """Change the expression and the page changes: the generator prints what derivation returns."""
+    import sympy as sp
+
+    from collapse_theory import derivation
+    from ctdocs import theory
+
+    page = theory.regime_page("accumulate")
+    assert r"\lim_{n \to \infty} F_n = \frac{\pi^{2}}{6}" in page
+    assert r"F_n = H_{n}^{(2)}" in page
+    original = derivation.limit_factor
+    monkeypatch.setattr(derivation, "limit_factor",
+                        lambda regime, **kw: sp.pi**2 / 7 if regime.kind == "accumulate" else original(regime, **kw))
+    changed = theory.regime_page("accumulate")
+    assert r"\frac{\pi^{2}}{7}" in changed and r"\frac{\pi^{2}}{6}" not in changed.split("## Closed form")[1].split(
+        "The test error itself")[0]
+
+
+def test_generated_pages_refuse_a_formula_the_recursion_contradicts(monkeypatch):
+    import sympy as sp
+
+    from collapse_theory import derivation, symbolic
+    from ctdocs import theory
+
+    monkeypatch.setattr(derivation, "error_factor", lambda regime, **kw: symbolic.n + sp.Rational(1, 10))
+    with pytest.raises(RuntimeError, match="closed form gives"):
+        theory.regime_page("replace")
