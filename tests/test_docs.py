@@ -152,3 +152,28 @@ def test_generated_pages_refuse_a_formula_the_recursion_contradicts(monkeypatch)
     monkeypatch.setattr(derivation, "error_factor", lambda regime, **kw: symbolic.n + sp.Rational(1, 10))
     with pytest.raises(RuntimeError, match="closed form gives"):
         theory.regime_page("replace")
+
+
+def _modules_with_examples():
+    from ctdocs import reference
+
+    out = []
+    for name in reference.api_modules():
+        path = ROOT.joinpath(*name.split("."))
+        source = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+        if ">>>" in source.read_text(encoding="utf-8"):
+            out.append(name)
+    return out
+
+
+@pytest.mark.parametrize("module", _modules_with_examples())
+def test_api_docstring_examples(module):
+    """The API pages show the modules' docstrings, so their examples are documentation examples too."""
+    import importlib
+
+    imported = importlib.import_module(module)
+    report = []
+    runner = doctest.DocTestRunner(optionflags=FLAGS)
+    for test in doctest.DocTestFinder(exclude_empty=True).find(imported, module):
+        runner.run(test, out=report.append)
+    assert runner.tries > 0 and runner.failures == 0, "".join(report)
