@@ -8,11 +8,10 @@ __all__ = ["math_block", "inline_math", "table", "docstring"]
 
 
 def math_block(*lines: str) -> str:
-    """A ``{math}`` block; several lines are aligned on their first ``=`` by the ``aligned`` environment."""
+    """A ``{math}`` block; several lines are aligned on their first ``=`` (Sphinx wraps them in ``split``)."""
     if len(lines) > 1:
         lines = [line.replace("=", "&=", 1) for line in lines]
-    body = lines[0] if len(lines) == 1 else "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
-    return "```{math}\n" + body + "\n```\n"
+    return "```{math}\n" + " \\\\\n".join(lines) + "\n```\n"
 
 
 def inline_math(latex: str) -> str:

@@ -235,9 +235,52 @@ def accumulate_derivation() -> str:
     ])
 
 
+def family_page(module) -> str:
+    """Closed forms of another model family (``formulas(regime)`` of the CLI's family interface), per regime."""
+    out = [f"# {module.NAME}\n", f"Module {{py:mod}}`{module.__name__}`; metrics: "
+           + ", ".join(f"`{m}`" for m in module.METRICS) + ".\n", docstring(module) + "\n"]
+    for kind in regimes.KINDS:
+        if kind not in EXAMPLES:
+            continue
+        regime = EXAMPLES[kind]()
+        out.append(f"## {kind}\n")
+        try:
+            formulas = module.formulas(regime)
+        except ct.CollapseTheoryError as exc:
+            out.append(f"No closed form for `{_call(regime)}`: {exc}.\n")
+            continue
+        for metric, (expression, limit) in formulas.items():
+            name = r"\mathrm{" + metric.replace("_", r"\_") + "}"
+            out += [f"`{metric}` for `{_call(regime)}`:",
+                    math_block(f"{name}(n) = {_L(expression)}"),
+                    math_block(f"{_LIMIT} {name}(n) = {_L(limit)}")]
+    return "\n".join(out)
+
+
+def _families() -> dict:
+    """The CLI's model families other than linear regression whose modules are in the tree."""
+    import importlib.util
+
+    from collapse_theory import cli
+
+    found = {}
+    for name, module in cli.FAMILIES.items():
+        if name != linear_regression.NAME and importlib.util.find_spec(module) is not None:
+            found[name] = importlib.import_module(module)
+    return found
+
+
 def pages() -> dict:
     kinds = [k for k in regimes.KINDS if k in EXAMPLES]
     out = {f"theory/regimes/{kind}.md": regime_page(kind) for kind in kinds}
+    families = _families()
+    for name, module in families.items():
+        out[f"theory/families/{name}.md"] = family_page(module)
+    out["theory/families/index.md"] = (
+        "# Other model families\n\nThe same regimes drive other fitted models; each family's closed forms as its "
+        "module derives them (linear regression: [the regime pages](../regimes/index)).\n\n"
+        "```{toctree}\n:maxdepth: 1\n\n" + "\n".join(families) + "\n```\n"
+        if families else "# Other model families\n\nNo other model family is present in this tree.\n")
     out["theory/regimes/index.md"] = _index_page(kinds)
     out["theory/accumulate-derivation.md"] = accumulate_derivation()
     return out
