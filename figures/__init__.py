@@ -1,0 +1,14 @@
+"""The paper's figures, regenerated offline: one plotting layer, a result cache, one small module per figure.
+
+``python -m figures`` (or ``make figures``) builds every figure into ``figures/out/``; ``python -m figures
+linear`` builds one.  Each module in :data:`FIGURES` has ``main(fast=False, *, out=None, data=None)`` returning
+the files it wrote; ``fast=True`` is a few-second version for tests.  Importing this package loads nothing
+heavy and changes no matplotlib setting.
+"""
+
+__all__ = ["FIGURES"]
+
+#: Figure name (the ``make fig-<name>`` target) -> module.
+FIGURES = {
+    "regimes": "figures.regimes",
+}

@@ -1,0 +1,127 @@
+"""Where a figure's numbers come from: theory, Monte Carlo and neural runs, each through the cache.
+
+Figures never call the theory or the simulators directly; they ask here, so every expensive number is computed
+once, stored in ``figures/data/`` under a hash of its full config (:mod:`figures.cache`), and a killed run
+resumes from what finished.  A data source that is not in this checkout (a simulator still being written, or
+neural runs not trained yet) raises :class:`MissingData`, whose message says what is missing and how to
+produce it; ``python -m figures`` reports it and skips that figure.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from . import cache, paths
+
+__all__ = ["MissingData", "require", "regime_config", "theory", "monte_carlo", "neural_runs", "progress"]
+
+
+class MissingData(Exception):
+    """A figure's data source is absent; the message says how to produce it."""
+
+
+def require(module: str, what: str):
+    """Import ``module`` or raise :class:`MissingData` naming ``what`` needs it."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as e:
+        if e.name and (module == e.name or module.startswith(e.name + ".")):
+            raise MissingData(f"{what} needs {module}, which is not in this checkout yet") from None
+        raise
+
+
+def regime_config(regime) -> dict:
+    """The regime as plain JSON: its kind and the parameters that are set."""
+    return {"kind": regime.kind, **regime.parameters()}
+
+
+def progress(items, description: str):
+    """Iterate ``items`` with a progress bar on stderr when it is a terminal (silent in tests and logs)."""
+    from tqdm.auto import tqdm
+
+    return tqdm(items, desc=description, leave=False, disable=None)
+
+
+def theory(regime, n: int, *, family: str = "linear", data=None, **params) -> dict:
+    """``{metric: array (n,)}``: the closed form of ``family`` at iterations ``1..n``, cached.
+
+    ``family`` names a module of :mod:`collapse_theory` with ``errors(regime, n, **params)``.
+    """
+    module = require(f"collapse_theory.{_THEORY.get(family, family)}", f"the {family} theory")
+    config = {"name": f"theory-{family}", "regime": regime_config(regime), "n": int(n), "params": params}
+    return cache.cached(config, lambda: module.errors(regime, n, **params), data=data)
+
+
+_THEORY = {"linear": "linear_regression"}
+_SIMULATORS = {"linear": "linear_regression"}
+
+
+def monte_carlo(regime, n: int, *, family: str = "linear", seeds: int, seed: int = 0, data=None, **params):
+    """A :class:`simulations.result.Result` for ``regime`` at iterations ``1..n``, cached.
+
+    Runs ``simulations.<family>.simulate(regime, n, key=PRNGKey(seed), seeds=seeds, **params)``.  Every
+    config shares the key, so curves that differ in one parameter use common random numbers.
+    """
+    simulator = require(f"simulations.{_SIMULATORS.get(family, family)}", f"the {family} Monte Carlo")
+    from simulations.result import Result
+
+    config = {"name": f"mc-{family}", "regime": regime_config(regime), "n": int(n), "seeds": int(seeds),
+              "seed": int(seed), "params": params}
+
+    def compute():
+        import jax
+
+        result = simulator.simulate(regime, n, key=jax.random.PRNGKey(seed), seeds=seeds, **params)
+        arrays = {"seeds": np.asarray(result.seeds)}
+        for metric in result.mean:
+            arrays[f"mean.{metric}"] = np.asarray(result.mean[metric], dtype=np.float64)
+            arrays[f"se.{metric}"] = np.asarray(result.se[metric], dtype=np.float64)
+        return arrays
+
+    arrays = cache.cached(config, compute, data=data)
+    mean = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("mean.")}
+    se = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("se.")}
+    return Result(mean, se, int(arrays["seeds"]), config=config)
+
+
+def neural_runs(kind: str, *, data=None) -> dict:
+    """Neural results of ``kind`` (lm, vae, diffusion) averaged over seeds, keyed by run name.
+
+    Reads every ``<data>/neural/<kind>/*/result.json`` the neural loop wrote.  Returns
+    ``{name: {"regime", "temperature", "iterations", "mean": {metric: array}, "se": {...}, "seeds"}}``
+    with ``name`` the run directory without its ``-seed<S>`` suffix (e.g. ``replace`` or ``accumulate-tau0.3``).
+    Raises :class:`MissingData`, saying how to train them, when there are none.
+    """
+    root = (Path(data) if data is not None else paths.DATA) / "neural" / kind
+    files = sorted(root.glob("*/result.json"))
+    if not files:
+        raise MissingData(
+            f"no {kind} runs under {root}: train them with `make neural` "
+            f"(or `collapse-theory neural --kind {kind} --regime replace`, then accumulate), then rerun"
+        )
+    groups = defaultdict(list)
+    for path in files:
+        run = json.loads(path.read_text())
+        name = path.parent.name.rsplit("-seed", 1)[0]
+        groups[name].append(run)
+    out = {}
+    for name, runs in sorted(groups.items()):
+        length = min(len(r["iterations"]) for r in runs)
+        metrics = set.intersection(*(set(r["metrics"]) for r in runs))
+        stacked = {m: np.array([r["metrics"][m][:length] for r in runs], dtype=np.float64) for m in metrics}
+        count = len(runs)
+        out[name] = {
+            "regime": runs[0]["regime"],
+            "temperature": runs[0].get("params", {}).get("temperature", 1.0),
+            "iterations": np.asarray(runs[0]["iterations"][:length]),
+            "mean": {m: v.mean(axis=0) for m, v in stacked.items()},
+            "se": {m: (v.std(axis=0, ddof=1) / np.sqrt(count) if count > 1 else np.zeros(length))
+                   for m, v in stacked.items()},
+            "seeds": count,
+        }
+    return out
