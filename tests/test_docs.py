@@ -119,10 +119,14 @@ def test_docs_build_without_warnings(tmp_path):
     cli = (out / "generated/reference/cli.html").read_text(encoding="utf-8")
     for command in ("formula", "error", "limit", "simulate", "check"):
         assert f"collapse-theory {command}" in cli
-    from ctdocs import reference
+    from ctdocs import gallery, reference
 
     for module in reference.api_modules():
         assert (out / f"generated/reference/api/{module}.html").exists(), module
+    page = (out / "generated/gallery.html").read_text(encoding="utf-8")
+    for name, _, _ in gallery.figure_modules():
+        assert f"fig-{name}<" in page, name
+        assert subprocess.run(["make", "-n", f"fig-{name}"], cwd=ROOT, capture_output=True).returncode == 0, name
 
 
 def test_accumulate_page_is_rendered_from_the_code(monkeypatch):

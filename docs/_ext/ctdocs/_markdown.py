@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import inspect
+import re
 
-__all__ = ["math_block", "inline_math", "table", "docstring"]
+__all__ = ["math_block", "inline_math", "table", "docstring", "docstring_markdown"]
+
+_ROLE = re.compile(r":(mod|func|class|meth|data|attr|obj|exc|math):`([^`]+)`")
 
 
 def math_block(*lines: str) -> str:
@@ -25,6 +28,15 @@ def table(header, rows) -> str:
     return "\n".join(lines) + "\n"
 
 
+def docstring_markdown(text: str) -> str:
+    """A reST docstring as MyST: roles become ``{py:role}`` (or ``{math}``), ``::`` before a literal block ``:``.
+
+    Double backticks are valid Markdown code spans as they are; indented literal blocks stay code blocks.
+    """
+    text = _ROLE.sub(lambda m: ("{math}" if m[1] == "math" else "{py:" + m[1] + "}") + f"`{m[2]}`", text)
+    return re.sub(r"(\S)::$", r"\1:", re.sub(r"^::$", "", text, flags=re.M), flags=re.M)
+
+
 def docstring(obj) -> str:
-    """The object's docstring, dedented; reST double backticks are valid Markdown code spans as they are."""
-    return inspect.getdoc(obj) or ""
+    """The object's docstring, dedented, as MyST."""
+    return docstring_markdown(inspect.getdoc(obj) or "")

@@ -1,20 +1,19 @@
-"""The figure gallery: one entry per figure module present in ``figures/`` when the docs are built.
+"""The figure gallery: one entry per figure that ``make figures`` builds, as present when the docs are built.
 
-A figure module is a module of the ``figures`` package that defines ``main`` (DESIGN.md: get data, call the
-plotting layer, save).  Modules are read with :mod:`ast`, not imported, so the gallery costs nothing to build and
-a figure that needs a long computation never runs here.  The entry gives the module's docstring (what the figure
-shows), the ``make`` target that builds it, and the image when ``make figures`` has already produced it.
+The list is the figure registry ``figures.FIGURES`` (the ``make fig-<name>`` names).  Figure modules are read
+with :mod:`ast`, not imported, so the gallery costs nothing to build and no figure is computed here.  Each entry
+gives the module's docstring (what the figure shows), the ``make`` target that builds it, and the image when
+``make figures`` has already produced it (copied beside the page; a fresh clone shows the text only).
 """
 
 from __future__ import annotations
 
 import ast
-import re
 from pathlib import Path
 
-from ._markdown import table
+from ._markdown import docstring_markdown, table
 
-__all__ = ["pages", "figure_modules", "make_targets"]
+__all__ = ["pages", "figure_modules"]
 
 ROOT = Path(__file__).resolve().parents[3]
 FIGURES = ROOT / "figures"
@@ -23,34 +22,37 @@ OUT = FIGURES / "out"
 IMAGES = ROOT / "docs" / "generated" / "gallery"
 
 
-def make_targets() -> set:
-    """``fig-*`` targets named in the Makefiles."""
-    targets = set()
-    for makefile in (ROOT / "Makefile", FIGURES / "figures.mk"):
-        if makefile.exists():
-            targets |= set(re.findall(r"^(fig-[\w.-]+)\s*:", makefile.read_text(encoding="utf-8"), re.M))
-    return targets
-
-
 def figure_modules() -> list:
-    """``(name, docstring)`` for each module of ``figures/`` with a top-level ``main``."""
+    """``(name, module, docstring)`` for each figure ``make figures`` builds.
+
+    The names come from the registry ``figures.FIGURES`` (name -> module; importing the package is light);
+    without a registry, every module of ``figures/`` with a top-level ``main`` counts, under its own name.
+    """
     if not (FIGURES / "__init__.py").exists():
         return []
+    registry = _registry()
+    if registry is None:
+        registry = {}
+        for path in sorted(FIGURES.glob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            if not path.name.startswith("_") and any(
+                    isinstance(node, ast.FunctionDef) and node.name == "main" for node in tree.body):
+                registry[path.stem] = f"figures.{path.stem}"
     found = []
-    for path in sorted(FIGURES.glob("*.py")):
-        if path.name.startswith("_"):
-            continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        if any(isinstance(node, ast.FunctionDef) and node.name == "main" for node in tree.body):
-            found.append((path.stem, ast.get_docstring(tree) or ""))
+    for name, module in registry.items():
+        path = ROOT.joinpath(*module.split(".")).with_suffix(".py")
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) if path.exists() else None
+        found.append((name, module, doc or ""))
     return found
 
 
-def _command(name: str, targets: set) -> str:
-    for target in (f"fig-{name}", f"fig-{name.replace('_', '-')}"):
-        if target in targets:
-            return f"make {target}"
-    return f"python -m figures.{name}"
+def _registry():
+    import importlib
+
+    try:
+        return dict(importlib.import_module("figures").FIGURES)
+    except (ImportError, AttributeError):
+        return None
 
 
 def _copy_images(name: str) -> list:
@@ -65,8 +67,9 @@ def _copy_images(name: str) -> list:
     return names
 
 
-def _entry(name: str, doc: str, targets: set) -> str:
-    out = [f"## {name}\n", doc + "\n" if doc else "", f"Built by `{_command(name, targets)}` (and by `make figures`).\n"]
+def _entry(name: str, module: str, doc: str) -> str:
+    out = [f"## {name}\n", docstring_markdown(doc) + "\n" if doc else "",
+           f"Built by `make fig-{name}` (module {{py:mod}}`{module}`; `make figures` builds them all).\n"]
     for image in _copy_images(name):
         out.append(f"```{{image}} {IMAGES.name}/{image}\n:alt: {name}\n:width: 100%\n```\n")
     return "\n".join(out)
@@ -74,7 +77,6 @@ def _entry(name: str, doc: str, targets: set) -> str:
 
 def pages() -> dict:
     modules = figure_modules()
-    targets = make_targets()
     head = [
         "# Figure gallery\n",
         "Every figure that `make figures` builds (PNG and PDF under `figures/out/`), with the command that builds it "
@@ -83,6 +85,6 @@ def pages() -> dict:
     ]
     if not modules:
         return {"gallery.md": "\n".join(head + ["No figure modules are present in this tree.\n"])}
-    rows = [[f"[{name}](#{name.replace('_', '-')})", f"`{_command(name, targets)}`"] for name, _ in modules]
-    body = [table(["figure", "command"], rows)] + [_entry(name, doc, targets) for name, doc in modules]
+    rows = [[f"[{name}](#{name.replace('_', '-')})", f"`make fig-{name}`"] for name, _, _ in modules]
+    body = [table(["figure", "command"], rows)] + [_entry(*entry) for entry in modules]
     return {"gallery.md": "\n".join(head + body)}
