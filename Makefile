@@ -32,3 +32,16 @@ clean:
 
 docs: $(STAMP)
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+
+# Neural models at their default CPU size (minutes each; resumable, finished runs are read back):
+# replace and accumulate for every kind, and the language model at temperature 0.3, over NEURAL_SEEDS.
+NEURAL_SEEDS ?= 0 1 2
+.PHONY: neural
+neural: $(STAMP)
+	for kind in vae diffusion lm; do for regime in replace accumulate; do for seed in $(NEURAL_SEEDS); do \
+	  $(BIN)/python -m collapse_theory neural --kind $$kind --regime $$regime --seed $$seed || exit 1; \
+	done; done; done
+	for seed in $(NEURAL_SEEDS); do \
+	  $(BIN)/python -m collapse_theory neural --kind lm --regime replace --temperature 0.3 --seed $$seed || exit 1; \
+	done
+	$(BIN)/python -m simulations.neural.summary
