@@ -11,4 +11,7 @@ __all__ = ["FIGURES"]
 #: Figure name (the ``make fig-<name>`` target) -> module.
 FIGURES = {
     "regimes": "figures.regimes",
+    "linear": "figures.linear",
+    "replace-multiple": "figures.replace_multiple",
+    "appendix-f": "figures.appendix_f",
 }

@@ -27,11 +27,13 @@ from . import cache, paths, style
 __all__ = [
     "styled",
     "subplots",
+    "shade",
     "theory",
     "monte_carlo",
     "result",
     "neural",
-    "encoding_legend",
+    "encoding_handles",
+    "legend",
     "save",
     "compare",
 ]
@@ -62,10 +64,21 @@ def subplots(nrows: int = 1, ncols: int = 1, *, size: str = "column", aspect: fl
     return fig, axes
 
 
-def theory(ax, iterations, values, *, color, label: str | None = None, **kwargs):
-    """A theory curve: dashed, drawn on top of everything else."""
-    kwargs = {"linestyle": (0, (4, 2)), "linewidth": 1.3, "zorder": _Z_THEORY, **kwargs}
-    return ax.plot(np.asarray(iterations), np.asarray(values), color=color, label=label, **kwargs)[0]
+def shade(color, amount: float = 0.4):
+    """``color`` mixed with ``amount`` of black: theory lines are a shade darker than their simulation."""
+    from matplotlib.colors import to_rgb
+
+    return tuple(c * (1 - amount) for c in to_rgb(color))
+
+
+def theory(ax, iterations, values, *, color, label: str | None = None, darken: float = 0.4, **kwargs):
+    """A theory curve: dashed, a shade darker than ``color``, drawn on top of everything else.
+
+    Where theory and simulation agree the dashes lie on the (wider, lighter) simulation line and stay visible.
+    """
+    kwargs = {"linestyle": (0, (3, 2)), "linewidth": 1.0, "zorder": _Z_THEORY, **kwargs}
+    return ax.plot(np.asarray(iterations), np.asarray(values), color=shade(color, darken), label=label,
+                   **kwargs)[0]
 
 
 def monte_carlo(ax, iterations, mean, se, *, color, label: str | None = None, level: float = 0.95,
@@ -74,7 +87,7 @@ def monte_carlo(ax, iterations, mean, se, *, color, label: str | None = None, le
     z = NormalDist().inv_cdf(0.5 + level / 2)
     x, mean, se = np.asarray(iterations), np.asarray(mean, dtype=float), np.asarray(se, dtype=float)
     ax.fill_between(x, mean - z * se, mean + z * se, color=color, alpha=0.22, linewidth=0, zorder=_Z_BAND)
-    kwargs = {"linewidth": 1.0, "alpha": 0.9, "zorder": _Z_SIMULATION, **kwargs}
+    kwargs = {"linewidth": 2.0, "alpha": 0.75, "zorder": _Z_SIMULATION, "solid_capstyle": "butt", **kwargs}
     return ax.plot(x, mean, color=color, label=label, **kwargs)[0]
 
 
@@ -97,17 +110,31 @@ def neural(ax, iterations, values, se=None, *, color, label: str | None = None, 
                    **kwargs)[0]
 
 
-def encoding_legend(ax, *, simulation: bool = True, theory_label: str = "theory", level: float = 0.95,
-                    **kwargs):
-    """A small legend that explains the line styles (dashed theory, solid simulation with its band)."""
+def encoding_handles(*, simulation: bool = True, theory_label: str = "theory", level: float = 0.95) -> list:
+    """Legend handles that explain the line styles: dashed theory, solid simulation mean, shaded band."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    handles = [Line2D([], [], color="0.3", linestyle=(0, (4, 2)), label=theory_label)]
+    handles = [Line2D([], [], color="0.1", linestyle=(0, (3, 2)), linewidth=1.0, label=theory_label)]
     if simulation:
-        handles += [Line2D([], [], color="0.3", label="simulation mean"),
-                    Patch(color="0.3", alpha=0.25, linewidth=0, label=f"{level:.0%} band")]
-    return ax.legend(handles=handles, **kwargs)
+        handles += [Line2D([], [], color="0.45", linewidth=2.0, alpha=0.75, label="simulation mean"),
+                    Patch(color="0.3", alpha=0.22, linewidth=0, label=f"{level:.0%} band")]
+    return handles
+
+
+def legend(target, handles, *, encoding: bool = True, simulation: bool = True, level: float = 0.95,
+           **kwargs):
+    """One legend with the data ``handles`` followed by the line-style key; ``target`` is an axes or figure.
+
+    On a figure it goes outside, to the right of the panels, so it never covers data.
+    """
+    from matplotlib.figure import Figure
+
+    if encoding:
+        handles = list(handles) + encoding_handles(simulation=simulation, level=level)
+    if isinstance(target, Figure):
+        kwargs = {"loc": "outside right center", **kwargs}
+    return target.legend(handles=handles, **kwargs)
 
 
 def save(fig, name: str, out=None) -> list[Path]:
