@@ -23,6 +23,7 @@ import functools
 
 import sympy as sp
 
+from ._cache import disk_cached
 from .coefficients import error_factors
 from .errors import NoClosedFormError
 from .regimes import SYMBOLS, Regime
@@ -39,6 +40,7 @@ MAX_WINDOW = 4
 
 
 @functools.lru_cache(maxsize=256)
+@disk_cached
 def error_factor(regime: Regime, *, symbolic: bool = False) -> sp.Expr:
     """Closed form of ``F_n`` (test error in units of ``sigma^2 kappa``) as a sympy expression in ``n``.
 
@@ -137,6 +139,7 @@ def _window_closed(regime: Regime):
 
 
 @functools.lru_cache(maxsize=256)
+@disk_cached
 def limit_factor(regime: Regime, *, symbolic: bool = False) -> sp.Expr:
     """``lim_{n -> oo} F_n``: a number, an expression in the regime symbols, or ``sympy.oo``.
 

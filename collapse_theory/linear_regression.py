@@ -76,13 +76,18 @@ def expression(regime: Regime, *, symbolic: bool = False) -> sp.Expr:
 
     ``symbolic=True`` keeps the regime parameters (tau, lambda, w, k) as symbols.
     """
-    return sigma2 * KAPPA * error_factor(regime, symbolic=symbolic)
+    return _scaled(error_factor(regime, symbolic=symbolic))
+
+
+def _scaled(factor: sp.Expr) -> sp.Expr:
+    # Kept as the product sigma^2 kappa * F so that printing shows the paper's structure (e.g. ... pi^2/6).
+    return sigma2 * KAPPA if factor == 1 else sp.Mul(sigma2 * KAPPA, factor, evaluate=False)
 
 
 def limit_expression(regime: Regime, *, symbolic: bool = False) -> sp.Expr:
     """``lim_{n -> oo} E_test(n)``: ``sigma^2 kappa pi^2/6`` for accumulate, ``oo`` for replace."""
     factor = limit_factor(regime, symbolic=symbolic)
-    return sp.oo if factor == sp.oo else sigma2 * KAPPA * factor
+    return sp.oo if factor == sp.oo else _scaled(factor)
 
 
 @functools.lru_cache(maxsize=256)

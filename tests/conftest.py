@@ -4,6 +4,10 @@ import os
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Derivations run for real in tests: a fresh on-disk cache per test session, never the user's.
+import tempfile  # noqa: E402
+
+os.environ["COLLAPSE_THEORY_CACHE"] = tempfile.mkdtemp(prefix="collapse-theory-cache-")
 
 import jax  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
