@@ -14,4 +14,7 @@ FIGURES = {
     "linear": "figures.linear",
     "replace-multiple": "figures.replace_multiple",
     "appendix-f": "figures.appendix_f",
+    "all-regimes": "figures.all_regimes",
+    "temperature": "figures.temperature",
+    "golden-ratio": "figures.golden_ratio",
 }
