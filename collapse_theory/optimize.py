@@ -1,0 +1,265 @@
+"""Optimal data schedules: the weight on real data that minimises the n-th or the stationary test error.
+
+A practitioner controls how much weight the real data get (``fresh-real``: weight ``w`` on fresh real data,
+``1 - w`` on ``T/k`` synthetic points from the previous model; ``mix``: weight ``lambda`` on the original real
+data), how much synthetic data is generated (the ratio ``k``) and how many generations are kept (``window``).
+For the linear model every regime's error is ``sigma^2 kappa F`` with ``F`` from
+:mod:`collapse_theory.derivation`, so the optimum does not depend on ``d``, ``T`` or ``sigma^2``.
+
+Method: ``F`` as a sympy expression in the control (regime parameters symbolic), lambdified for JAX; a grid
+brackets the minimiser and ``brentq`` solves ``dF/dx = 0`` with ``jax.grad`` to machine precision; the
+endpoints (where the closed form has removable singularities) are evaluated by the exact coefficient recursion.
+Where sympy can solve ``dF/dx = 0`` (stationary objective), :func:`closed_form_optimum` returns that root.
+
+Special case (He, Xu & Cheng): fresh-real at temperature 1 has stationary error
+``F(w) = (w^2 + k (1 - w)^2) / (w (2 - w))``, minimised at ``w* = (sqrt(k (k + 4)) - k)/2``, the golden ratio
+``(sqrt 5 - 1)/2`` at ``k = 1`` (:func:`golden_weight`).  For ``window`` the control is an integer: the best ``k``
+in ``1..max_window`` by the exact recursion.
+
+Only the standard library is imported at module level: the CLI loads this module at start-up.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, field
+from typing import Optional
+
+__all__ = ["CONTROLS", "Optimum", "golden_weight", "objective", "closed_form_optimum", "optimize",
+           "add_parser", "run"]
+
+#: The continuous control of each regime that has one.
+CONTROLS = {"fresh-real": "real_weight", "mix": "real_fraction"}
+_GRID = 401
+
+
+@dataclass(frozen=True)
+class Optimum:
+    """The optimal value of a regime's control and the error it achieves.
+
+    Attributes:
+        regime: the regime with the control set to its optimum.
+        control: the parameter optimised (``real_weight``, ``real_fraction`` or ``window``).
+        value: its optimal value.
+        factor: the error there in units of ``sigma^2 kappa``.
+        test_error: ``sigma^2 kappa factor``.
+        iteration: the iteration optimised, or ``None`` for the stationary (n -> oo) error.
+    """
+
+    regime: object
+    control: str
+    value: float
+    factor: float
+    test_error: float
+    iteration: Optional[int] = None
+    closed_form: Optional[object] = field(default=None, compare=False)
+
+
+def golden_weight(k: float = 1.0) -> float:
+    """``(sqrt(k (k + 4)) - k) / 2``: He, Xu & Cheng's optimal stationary weight on fresh real data."""
+    return (math.sqrt(k * (k + 4.0)) - k) / 2.0
+
+
+def _template(kind: str):
+    from .regimes import Regime
+
+    return {"fresh-real": Regime("fresh-real", real_weight=0.5, ratio=1.0),
+            "mix": Regime("mix", real_fraction=0.5)}[kind]
+
+
+def _check_kind(kind: str) -> str:
+    from .errors import InvalidParameterError
+
+    if kind not in CONTROLS and kind != "window":
+        raise InvalidParameterError(f"optimize supports regimes {', '.join([*CONTROLS, 'window'])}, got {kind!r}")
+    return kind
+
+
+@functools.lru_cache(maxsize=None)
+def objective(kind: str, *, stationary: bool = True):
+    """``(F, x)``: the error factor as a sympy expression in the control symbol ``x`` (other regime symbols kept).
+
+    ``stationary=False`` gives ``F_n`` with the iteration symbol ``n`` free.
+    """
+    from .derivation import error_factor, limit_factor
+    from .regimes import SYMBOLS
+
+    template = _template(_check_kind(kind))
+    factor = (limit_factor if stationary else error_factor)(template, symbolic=True)
+    return factor, SYMBOLS[CONTROLS[kind]]
+
+
+@functools.lru_cache(maxsize=None)
+def _jax_objective(kind: str, stationary: bool):
+    from .regimes import SYMBOLS
+    from .symbolic import n, numeric
+
+    factor, x = objective(kind, stationary=stationary)
+    args = (x, n, SYMBOLS["ratio"], SYMBOLS["temperature"])
+    return numeric(factor, args, backend="jax")
+
+
+def closed_form_optimum(kind: str, *, ratio: float = 1.0, temperature: float = 1.0):
+    """The stationary minimiser from sympy (``dF/dx = 0``) for these ``k`` and ``tau``, or ``None``.
+
+    At temperature 1, fresh-real gives ``(sqrt(k (k + 4)) - k)/2`` symbolically in ``k``.
+    """
+    import sympy as sp
+
+    from .regimes import SYMBOLS, _exact
+
+    factor, x = objective(kind, stationary=True)
+    values = {SYMBOLS["ratio"]: _exact(ratio), SYMBOLS["temperature"]: _exact(temperature)}
+    k_symbolic = kind == "fresh-real" and temperature == 1.0
+    expr = factor.subs(SYMBOLS["temperature"], 1) if k_symbolic else factor.subs(values)
+    roots = sp.solve(sp.diff(sp.together(expr), x), x)
+    inside = []
+    for root in roots:
+        value = complex(sp.N(root.subs(values)))
+        if abs(value.imag) < 1e-12 and 0 < value.real <= 1:
+            inside.append(sp.simplify(root))
+    return inside[0] if len(inside) == 1 else None
+
+
+def _endpoint(kind: str, control: float, iteration, ratio: float, temperature: float) -> float:
+    """``F`` at ``x = 0`` or ``1`` from the exact recursion (the closed form is 0/0 there)."""
+    from .coefficients import error_factors
+    from .derivation import limit_factor
+    from .regimes import Regime
+
+    options = {"real_weight": control, "ratio": ratio} if kind == "fresh-real" else {"real_fraction": control}
+    regime = Regime(kind, temperature=temperature, **options)
+    if iteration is None:
+        import sympy as sp
+
+        value = limit_factor(regime)
+        return math.inf if value == sp.oo else float(value)
+    return float(error_factors(regime, iteration, exact=False)[-1])
+
+
+def optimize(kind: str, *, ratio: float = 1.0, temperature: float = 1.0, iteration: Optional[int] = None,
+             d: int = 10, T: int = 100, sigma2: float = 1.0, max_window: int = 64) -> Optimum:
+    """Minimise the stationary error (``iteration=None``) or the error at ``iteration`` over the regime's control.
+
+    ``kind`` is ``fresh-real`` (control ``real_weight``; ``ratio`` k applies), ``mix`` (``real_fraction``) or
+    ``window`` (integer ``k`` in ``1..max_window``; ``iteration`` required, the stationary error of every window
+    being infinite).
+    """
+    import numpy as np
+    import jax
+    import jax.numpy as jnp
+    from scipy.optimize import brentq
+
+    from . import _validate
+    from .errors import InvalidParameterError
+    from .regimes import Regime
+
+    kind = _check_kind(str(kind).replace("_", "-"))
+    ratio = _validate.positive("ratio", ratio)
+    temperature = _validate.nonnegative("temperature", temperature)
+    d, T = _validate.design(d, T)
+    sigma2 = _validate.positive("sigma2", sigma2)
+    scale = sigma2 * d / (T - d - 1)
+    if iteration is not None:
+        iteration = _validate.integer("n", iteration)
+    if kind == "window":
+        return _optimize_window(iteration, temperature, scale, _validate.integer("max-window", max_window))
+
+    with jax.enable_x64(True):  # 1e-6 on the optimum needs float64 whatever the caller set
+        f = _jax_objective(kind, iteration is None)
+        n_value = 1.0 if iteration is None else float(iteration)
+
+        def F(x):
+            return f(x, n_value, ratio, temperature)
+
+        grad = jax.jit(jax.grad(F))
+        grid = np.linspace(0.0, 1.0, _GRID)
+        values = np.empty(_GRID)
+        values[1:-1] = np.asarray(jax.vmap(F)(jnp.asarray(grid[1:-1])), dtype=np.float64)
+        for i in (0, _GRID - 1):
+            values[i] = _endpoint(kind, grid[i], iteration, ratio, temperature)
+        best = int(np.nanargmin(values))
+        if 0 < best < _GRID - 1:
+            lo, hi = grid[best - 1], grid[best + 1]
+            if float(grad(lo)) < 0 < float(grad(hi)):
+                x = brentq(lambda t: float(grad(t)), lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps)
+                value = float(F(x))
+            else:  # flat to machine precision around the grid point
+                x, value = float(grid[best]), float(values[best])
+        else:
+            x, value = float(grid[best]), float(values[best])
+    if not math.isfinite(value):
+        raise InvalidParameterError(f"the error of {kind} is infinite for every {CONTROLS[kind]} here")
+    field_ = CONTROLS[kind]
+    options = {"real_weight": x, "ratio": ratio} if kind == "fresh-real" else {"real_fraction": x}
+    closed = closed_form_optimum(kind, ratio=ratio, temperature=temperature) if iteration is None else None
+    return Optimum(Regime(kind, temperature=temperature, **options), field_, x, value, scale * value, iteration,
+                   closed)
+
+
+def _optimize_window(iteration, temperature, scale, max_window) -> Optimum:
+    import numpy as np
+
+    from .coefficients import error_factors
+    from .errors import InvalidParameterError
+    from .regimes import window
+
+    if iteration is None:
+        raise InvalidParameterError("window has an infinite stationary error for every k; give --n N")
+    values = [float(error_factors(window(k, temperature=temperature), iteration, exact=False)[-1])
+              for k in range(1, max_window + 1)]
+    best = int(np.argmin(values))
+    return Optimum(window(best + 1, temperature=temperature), "window", float(best + 1), values[best],
+                   scale * values[best], iteration)
+
+
+# -- CLI: `collapse-theory optimize` -------------------------------------------------------------------------------
+
+EXAMPLE = "collapse-theory optimize --model linear --regime fresh-real --ratio 1 --json"
+
+
+def add_parser(sub) -> None:
+    """Register ``optimize`` on the CLI's subparsers (argparse only: sympy and JAX load in :func:`run`)."""
+    import argparse
+
+    from .cli import _int_at_least, nonnegative, positive
+
+    text = "the real-data weight (or window) that minimises the stationary or n-th expected error"
+    p = sub.add_parser("optimize", help=text, description=text + ".", epilog="example: " + EXAMPLE,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", choices=["linear"], default="linear", help="model family (linear)")
+    p.add_argument("--regime", choices=[*CONTROLS, "window"], required=True, help="regime whose control is optimised")
+    p.add_argument("--ratio", type=positive, default=1.0, metavar="K", help="real:synthetic size K:1 (fresh-real)")
+    p.add_argument("--temperature", type=nonnegative, default=1.0, metavar="TAU", help="sampling temperature")
+    p.add_argument("--n", type=_int_at_least(1), help="optimise the error at iteration N (default: n -> infinity)")
+    p.add_argument("--max-window", type=_int_at_least(1), default=64, help="largest window tried (window)")
+    p.add_argument("--d", type=_int_at_least(1), default=10, help="dimension (default 10)")
+    p.add_argument("--T", type=_int_at_least(1), default=100, help="samples per iteration (default 100)")
+    p.add_argument("--sigma2", type=positive, default=1.0, help="noise variance sigma^2 (default 1)")
+    p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+
+
+def run(args) -> None:
+    """Run ``collapse-theory optimize``: print the optimum (JSON with ``--json``)."""
+    import json
+
+    best = optimize(args.regime, ratio=args.ratio, temperature=args.temperature, iteration=args.n, d=args.d,
+                    T=args.T, sigma2=args.sigma2, max_window=args.max_window)
+    params = {"temperature": args.temperature, "d": args.d, "T": args.T, "sigma2": args.sigma2,
+              "n": args.n if args.n is not None else "inf"}
+    if args.regime == "fresh-real":
+        params["ratio"] = args.ratio
+    value = int(best.value) if best.control == "window" else best.value
+    if args.json:
+        out = {"model": args.model, "regime": args.regime, "params": params,
+               "optimum": {best.control: value}, "metrics": {"test_error": best.test_error}}
+        if best.closed_form is not None:
+            out["optimum"]["closed_form"] = str(best.closed_form)
+        print(json.dumps(out, allow_nan=False))
+        return
+    where = "n -> infinity" if args.n is None else f"iteration {args.n}"
+    print(f"optimal {best.control.replace('_', '-')} = {value:.12g}  ({where})")
+    print(f"test_error = {best.test_error:.12g}")
+    if best.closed_form is not None:
+        print(f"closed form: {best.closed_form}")
