@@ -17,4 +17,9 @@ FIGURES = {
     "all-regimes": "figures.all_regimes",
     "temperature": "figures.temperature",
     "golden-ratio": "figures.golden_ratio",
+    "gaussian": "figures.gaussian",
+    "schematic": "figures.schematic",
+    "neural-lm": "figures.neural_lm",
+    "neural-vae": "figures.neural_vae",
+    "neural-diffusion": "figures.neural_diffusion",
 }

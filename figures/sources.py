@@ -101,8 +101,8 @@ def neural_runs(kind: str, *, data=None) -> dict:
     files = sorted(root.glob("*/result.json"))
     if not files:
         raise MissingData(
-            f"no {kind} runs under {root}: train them with `make neural` "
-            f"(or `collapse-theory neural --kind {kind} --regime replace`, then accumulate), then rerun"
+            f"no {kind} runs under {root}: train them with `make neural` (or `collapse-theory neural "
+            f"--kind {kind} --regime replace`, then `--regime accumulate`), then `make fig-neural-{kind}`"
         )
     groups = defaultdict(list)
     for path in files:

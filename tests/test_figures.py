@@ -13,7 +13,7 @@ from figures.sources import MissingData
 from simulations.result import Result
 
 
-@pytest.mark.parametrize("name", list(FIGURES))
+@pytest.mark.parametrize("name", [name for name in FIGURES if not name.startswith("neural-")])
 def test_figure_fast_mode_writes_png_and_pdf(name, tmp_path):
     before = dict(matplotlib.rcParams)
     module = importlib.import_module(FIGURES[name])
@@ -57,3 +57,40 @@ def test_unknown_figure_exits_2_with_one_error_line(capsys):
     assert figures_main(["no-such-figure"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:") and "regimes" in err[0]
+
+
+def _write_runs(root, kind):
+    """Runs in the neural loop's layout: replace rising, accumulate flat, two seeds, one temperature run."""
+    import json
+
+    for regime, tau, slope in (("replace", 1.0, 0.2), ("accumulate", 1.0, 0.0), ("replace", 0.3, 0.4)):
+        for seed in (0, 1):
+            name = regime + (f"-tau{tau:g}" if tau != 1.0 else "") + f"-seed{seed}"
+            folder = root / "neural" / kind / name
+            folder.mkdir(parents=True)
+            loss = [2.0 + slope * i + 0.01 * seed for i in range(5)]
+            folder.joinpath("result.json").write_text(json.dumps({
+                "kind": kind, "regime": regime, "params": {"temperature": tau, "seed": seed},
+                "iterations": list(range(1, 6)), "metrics": {"test_loss": loss}}))
+
+
+@pytest.mark.parametrize("kind", ["lm", "vae", "diffusion"])
+def test_neural_figure_draws_runs_in_the_loop_layout(kind, tmp_path):
+    from figures import neural, sources
+
+    _write_runs(tmp_path / "data", kind)
+    runs = sources.neural_runs(kind, data=tmp_path / "data")
+    assert set(runs) == {"replace", "accumulate", "replace-tau0.3"}
+    np.testing.assert_allclose(runs["replace"]["mean"]["test_loss"], [2.005 + 0.2 * i for i in range(5)])
+    np.testing.assert_allclose(runs["replace"]["se"]["test_loss"], np.full(5, 0.005))
+    assert runs["replace-tau0.3"]["temperature"] == 0.3 and runs["accumulate"]["seeds"] == 2
+    module = importlib.import_module(f"figures.neural_{kind}")
+    written = module.main(fast=True, out=tmp_path / "out", data=tmp_path / "data")
+    assert sorted(p.name for p in written) == [f"neural_{kind}.pdf", f"neural_{kind}.png"]
+
+
+def test_neural_figure_without_runs_says_how_to_make_them(tmp_path):
+    from figures import neural_lm
+
+    with pytest.raises(MissingData, match="make neural"):
+        neural_lm.main(out=tmp_path / "out", data=tmp_path / "data")
