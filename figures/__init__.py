@@ -18,6 +18,7 @@ FIGURES = {
     "temperature": "figures.temperature",
     "golden-ratio": "figures.golden_ratio",
     "gaussian": "figures.gaussian",
+    "kde": "figures.kde",
     "schematic": "figures.schematic",
     "neural-lm": "figures.neural_lm",
     "neural-vae": "figures.neural_vae",

@@ -5,7 +5,7 @@
 # so only what changed is rebuilt and a second `make figures` does no work.  Expensive numbers are cached in
 # figures/data/ (keyed by a hash of their config), so a killed build resumes where it stopped.
 
-FIG_NAMES := regimes linear replace-multiple appendix-f all-regimes temperature golden-ratio gaussian schematic
+FIG_NAMES := regimes linear replace-multiple appendix-f all-regimes temperature golden-ratio gaussian kde schematic
 FIG_NEURAL := lm vae diffusion
 FIG_STAMPS := figures/out/.stamps
 FIG_LAYER := $(addprefix figures/,__init__.py __main__.py plotting.py style.py paths.py cache.py sources.py)

@@ -26,6 +26,7 @@ from . import cache, paths, style
 
 __all__ = [
     "styled",
+    "figure",
     "subplots",
     "shade",
     "theory",
@@ -51,17 +52,21 @@ def styled(extra: dict | None = None):
         yield
 
 
-def subplots(nrows: int = 1, ncols: int = 1, *, size: str = "column", aspect: float = 0.75, **kwargs):
-    """``(figure, axes)`` sized for a paper column, the text width or a slide; no pyplot state kept.
+def figure(*, size: str = "column", nrows: int = 1, ncols: int = 1, aspect: float = 0.75):
+    """An empty figure sized for a grid of panels in a paper column, the text width or a slide.
 
-    The figure is a bare :class:`matplotlib.figure.Figure` on the Agg canvas, so nothing registers with
-    pyplot's figure manager and nothing needs closing.  Call inside :func:`styled`.
+    A bare :class:`matplotlib.figure.Figure` with constrained layout: nothing registers with pyplot's figure
+    manager, nothing needs closing, and saving uses Agg (PNG) or the PDF backend.  Call inside :func:`styled`.
     """
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=style.size(size, nrows=nrows, ncols=ncols, aspect=aspect), layout="constrained")
-    axes = fig.subplots(nrows, ncols, **kwargs)
-    return fig, axes
+    return Figure(figsize=style.size(size, nrows=nrows, ncols=ncols, aspect=aspect), layout="constrained")
+
+
+def subplots(nrows: int = 1, ncols: int = 1, *, size: str = "column", aspect: float = 0.75, **kwargs):
+    """``(figure, axes)``: :func:`figure` with a grid of panels (``kwargs`` go to ``Figure.subplots``)."""
+    fig = figure(size=size, nrows=nrows, ncols=ncols, aspect=aspect)
+    return fig, fig.subplots(nrows, ncols, **kwargs)
 
 
 def shade(color, amount: float = 0.4):

@@ -1,0 +1,94 @@
+"""The kernel-density family: a KDE refitted to its own samples spreads out or shrinks, and drifts in 2-D.
+
+A Gaussian KDE with fixed bandwidth h samples a stored point plus h N(0, I) (THEORY.md §3).  Left: the fitted
+distribution's variance over the true variance, 1-D N(0, 1) truth, T = 100, h = 0.3, iterations 1..50: under
+replace it approaches the fixed point (T - 1) h^2 geometrically (here above 1: the fit spreads out), under
+accumulate it grows like h^2 ln n, slowly and without bound (theory dashed from :mod:`collapse_theory.kde`,
+Monte Carlo solid with a 95% band, 300 seeds); below it, the held-out negative log-likelihood of real data
+(Monte Carlo only).  Right: the samples of one run on two 2-D data sets (two moons, circles) at a few
+iterations, replace above accumulate (:func:`simulations.kde.snapshots`).  About 10 s of CPU with an empty
+cache; ``fast=True``: 6 iterations, 32 seeds, one data set, two snapshots.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import collapse_theory as ct
+
+from . import cache, plotting, sources, style
+
+__all__ = ["main"]
+
+ITERATIONS = (1, 5, 20, 50)
+
+
+def _datasets(simulator, wanted=("moon", "circle")) -> list:
+    """The simulator's names for two moons and circles (whatever its spelling), in that order."""
+    names = tuple(getattr(simulator, "DATASETS", ()))
+    found = [next((name for name in names if w in name.lower()), None) for w in wanted]
+    if not names or None in found:
+        raise sources.MissingData(f"the KDE scatter panels need simulations.kde.DATASETS with two moons and "
+                                  f"circles, found {', '.join(names) or 'none'}")
+    return found
+
+
+def _snapshots(simulator, regime, iterations, *, T, bandwidth, dataset, seed, data) -> dict:
+    config = {"name": "kde-snapshots", "regime": sources.regime_config(regime), "iterations": list(iterations),
+              "T": T, "bandwidth": bandwidth, "dataset": dataset, "seed": seed}
+
+    def compute():
+        import jax
+
+        shots = simulator.snapshots(regime, tuple(iterations), key=jax.random.PRNGKey(seed), T=T,
+                                    bandwidth=bandwidth, dataset=dataset)
+        return {f"it{i}": np.asarray(shots[i], dtype=np.float64) for i in iterations}
+
+    arrays = cache.cached(config, compute, data=data)
+    return {i: arrays[f"it{i}"] for i in iterations}
+
+
+def main(fast: bool = False, *, out=None, data=None) -> list:
+    """Build ``kde.png`` and ``.pdf``."""
+    simulator = sources.require("simulations.kde", "the KDE figure")
+    T, h, n, seeds = (100, 0.3, 6, 32) if fast else (100, 0.3, 50, 300)
+    iterations = (1, 5) if fast else ITERATIONS
+    datasets = _datasets(simulator)[:1 if fast else 2]
+    regimes = (ct.replace(), ct.accumulate())
+    curves = {r: (sources.theory(r, n, family="kde", T=T, bandwidth=h, data=data),
+                  sources.monte_carlo(r, n, family="kde", seeds=seeds, T=T, bandwidth=h, data=data))
+              for r in sources.progress(regimes, "kde")}
+    shots = {(r, ds): _snapshots(simulator, r, iterations, T=T, bandwidth=h, dataset=ds, seed=0, data=data)
+             for r in regimes for ds in datasets}
+    with plotting.styled():
+        fig = plotting.figure(size="text", aspect=0.55)
+        left, right = fig.subfigures(1, 2, width_ratios=(1.0, 1.6))
+        axes = left.subplots(2, 1, sharex=True)
+        for ax, metric, label in ((axes[0], "variance_ratio", "variance of fit / true variance"),
+                                  (axes[1], "nll", "held-out NLL")):
+            for regime, (theory, result) in curves.items():
+                color = style.regime_color(regime)
+                if metric not in result.mean:
+                    continue
+                plotting.result(ax, result, metric, color=color, label=regime.label)
+                if metric in theory:
+                    plotting.theory(ax, result.iterations, theory[metric], color=color)
+            ax.set_ylabel(label)
+        axes[0].set_title(f"1-D N(0, 1), T = {T}, h = {h:g}")
+        axes[1].set_xlabel("iteration n")
+        axes[0].legend(handles=axes[0].get_legend_handles_labels()[0] + plotting.encoding_handles(),
+                       loc="upper left", fontsize=6)
+        rows = [(r, ds) for ds in datasets for r in regimes]
+        grid = right.subplots(len(rows), len(iterations), sharex="row", sharey="row", squeeze=False)
+        for (regime, ds), row in zip(rows, grid):
+            for ax, it in zip(row, iterations):
+                points = shots[regime, ds][it]
+                ax.scatter(points[:, 0], points[:, 1], s=1.5, color=style.regime_color(regime), linewidths=0)
+                ax.set_xticks([])
+                ax.set_yticks([])
+                ax.grid(False)
+                if (regime, ds) == rows[0]:
+                    ax.set_title(f"n = {it}")
+            row[0].set_ylabel(f"{regime.kind}\n{ds}", fontsize=6.5, color=style.regime_color(regime))
+        right.suptitle(f"samples on 2-D data sets, T = {T}, h = {h:g}", fontsize=8)
+        return plotting.save(fig, "kde", out)
