@@ -84,6 +84,16 @@ def _real(condition, test):
 
 
 positive = _real("> 0", lambda x: x > 0)
+
+
+def _levels(text):
+    try:
+        values = [float(t) for t in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated levels in (0, 1), got {text!r}") from None
+    if not values or not all(0 < v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"expected comma-separated levels in (0, 1), got {text!r}")
+    return values
 nonnegative = _real(">= 0", lambda x: x >= 0)
 unit = _real("in [0, 1]", lambda x: 0 <= x <= 1)
 
@@ -132,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
         _add_model_options(p, with_params=name != "formula", with_n=name != "limit")
         if name == "formula":
             p.add_argument("--latex", action="store_true", help="print LaTeX")
+        if name == "error":
+            p.add_argument("--quantiles", type=_levels, metavar="P,...",
+                           help="also the exact quantiles of the error at these levels, e.g. 0.05,0.5,0.95 (linear)")
         if name in ("simulate", "check"):
             p.add_argument("--seeds", type=_int_at_least(1), default=2000, help="Monte Carlo seeds (default 2000)")
             p.add_argument("--seed", type=_int_at_least(0), default=0, help="PRNG seed (default 0)")
@@ -200,6 +213,16 @@ def _fmt(x):
     return f"{x:.6g}" if isinstance(x, float) else str(x)
 
 
+def _theory(family, regime, params):
+    """The module with the regime's theory: the family's closed forms, or for linear accumulate-subsample
+    (no closed form) :mod:`collapse_theory.subsample` (approximation and proven lower bound)."""
+    if regime.kind == "accumulate-subsample" and family.NAME == "linear":
+        from . import subsample
+
+        return subsample
+    return family
+
+
 # -- subcommands ------------------------------------------------------------------------------------------------
 
 def _cmd_formula(args):
@@ -243,11 +266,22 @@ def _cmd_error(args):
     family = _family(args.model)
     regime = _regime(args)
     params = _params(args, family)
-    values = family.errors(regime, args.n, **params)
+    values = _theory(family, regime, params).errors(regime, args.n, **params)
+    if getattr(args, "quantiles", None):
+        if family.NAME != "linear":
+            raise UsageError("--quantiles is available for --model linear")
+        from .distribution import quantiles
+
+        levels = quantiles(regime, args.n, args.quantiles, **params)
+        if args.json:
+            values["test_error_quantiles"] = {f"{p:g}": row for p, row in zip(args.quantiles, levels)}
+        else:
+            values.update({f"q{p:g}": row for p, row in zip(args.quantiles, levels)})
     if args.json:
         _dump({"model": args.model, "regime": regime.kind, "params": {**regime.parameters(), **params, "n": args.n},
                "iterations": list(range(1, args.n + 1)),
-               "metrics": {m: [_number(x) for x in v] for m, v in values.items()}})
+               "metrics": {m: ({q: [_number(x) for x in row] for q, row in v.items()} if isinstance(v, dict)
+                               else [_number(x) for x in v]) for m, v in values.items()}})
         return
     _table(["iteration", *values], [[i + 1, *(_fmt(float(v[i])) for v in values.values())] for i in range(args.n)])
 
@@ -256,7 +290,7 @@ def _cmd_limit(args):
     family = _family(args.model)
     regime = _regime(args)
     params = _params(args, family)
-    values = family.limits(regime, **params)
+    values = _theory(family, regime, params).limits(regime, **params)
     if args.json:
         _dump({"model": args.model, "regime": regime.kind, "params": {**regime.parameters(), **params},
                "metrics": {m: _number(v) for m, v in values.items()}})

@@ -78,3 +78,19 @@ def test_bad_input():
         distribution.quantiles(ct.replace(), 3, [0.5], d=10, T=5)
     with pytest.raises(ct.NoClosedFormError):
         distribution.quantiles(ct.accumulate_subsample(50), 3, [0.5], d=2, T=10)
+
+
+def test_cli_quantiles(capsys):
+    import json
+
+    from collapse_theory import cli
+
+    argv = ["error", "--regime", "replace", "--d", "4", "--T", "9", "--n", "3", "--quantiles", "0.05,0.5,0.95",
+            "--json"]
+    assert cli.main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    expected = distribution.quantiles(ct.replace(), 3, [0.05, 0.5, 0.95], d=4, T=9)
+    for level, row in zip(("0.05", "0.5", "0.95"), expected):
+        np.testing.assert_allclose(out["metrics"]["test_error_quantiles"][level], row, rtol=1e-12)
+    assert cli.main(argv[:-3] + ["0,0.5", "--json"]) == 2
+    assert capsys.readouterr().err.startswith("error:")

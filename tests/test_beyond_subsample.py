@@ -78,3 +78,19 @@ def test_linear_regression_bounds_against_monte_carlo():
     assert np.all(mean >= lower - 4 * se), "Monte Carlo below the proven lower bound"
     z1 = (mean[0] - lower[0]) / se[0]
     assert abs(z1) <= 4, f"n=1: expected {lower[0]:.6g}, actual {mean[0]:.6g}, SE {se[0]:.3g}, z {z1:.2f}"
+
+
+def test_cli_error_and_limit(capsys):
+    import json
+
+    from collapse_theory import cli
+
+    assert cli.main(["error", "--regime", "accumulate-subsample", "--budget", "100", "--n", "5", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    regime = ct.accumulate_subsample(100)
+    np.testing.assert_allclose(out["metrics"]["test_error"], subsample.linear_approximation(regime, 5, d=10, T=100))
+    np.testing.assert_allclose(out["metrics"]["test_error_lower_bound"],
+                               subsample.linear_lower_bound(regime, 5, d=10, T=100))
+    assert cli.main(["limit", "--regime", "accumulate-subsample", "--budget", "100", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["metrics"]["test_error"] == pytest.approx(10 / 89 * subsample.limit_factor(regime, T=100))
