@@ -130,16 +130,6 @@ def test_subsample_pool_is_a_subset_of_budget_size():
 # -- the models ------------------------------------------------------------------------------------------------
 
 
-def test_transformer_is_causal():
-    model = eqx.filter_jit(lambda k: lm.GPT(5, 8, 1, 2, 16, key=k))(jax.random.PRNGKey(0))
-    log_probs = eqx.filter_jit(lambda m, s: m.log_probs(s))
-    seq = jnp.array([0, 1, 2, 3, 4, 0, 1, 2])
-    a, b = log_probs(model, seq), log_probs(model, seq.at[5].set(4))
-    np.testing.assert_array_equal(np.asarray(a[:6]), np.asarray(b[:6]))  # row t sees x_<t only
-    assert not np.allclose(np.asarray(a[6:]), np.asarray(b[6:]))
-    np.testing.assert_allclose(np.exp(np.asarray(a)).sum(axis=1), 1.0, rtol=1e-12)
-
-
 def test_diffusion_schedule():
     beta, alpha, abar = diffusion.schedule(50)
     assert (np.diff(abar) < 0).all() and 0 < abar[-1] < abar[0] < 1 and beta.max() <= 0.999
@@ -173,3 +163,29 @@ def test_run_dir_refuses_foreign_or_different_runs(tmp_path):
     back = rd.read_state(1, (jnp.zeros(3), jnp.asarray(0)))
     np.testing.assert_array_equal(np.asarray(back[0]), np.arange(3.0))
     assert int(back[1]) == 7
+
+
+def test_transformer_is_causal_and_cached_decoding_matches_the_full_pass():
+    """Step-by-step decoding with the key/value cache gives the full forward pass's log-probabilities."""
+    model = eqx.filter_jit(lambda k: lm.GPT(5, 8, 2, 2, 16, key=k))(jax.random.PRNGKey(0))
+    seq = jnp.array([3, 1, 4, 1, 0, 2, 2, 4], dtype=jnp.int32)
+
+    @eqx.filter_jit
+    def stepwise(model, seq):
+        inputs = jnp.concatenate([jnp.array([model.vocab], dtype=seq.dtype), seq[:-1]])
+
+        def body(caches, t):
+            logits, caches = model.step(inputs[t], t, caches)
+            return caches, jax.nn.log_softmax(logits)
+
+        return jax.lax.scan(body, model.init_cache(jnp.float64), jnp.arange(8))[1]
+
+    log_probs = eqx.filter_jit(lambda m, s: m.log_probs(s))
+    full = log_probs(model, seq)
+    np.testing.assert_allclose(np.asarray(stepwise(model, seq)), np.asarray(full), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(np.exp(np.asarray(full)).sum(axis=1), 1.0, rtol=1e-12)
+    changed = log_probs(model, seq.at[5].set(4))  # causal: row t sees x_<t only
+    np.testing.assert_array_equal(np.asarray(full[:6]), np.asarray(changed[:6]))
+    assert not np.allclose(np.asarray(full[6:]), np.asarray(changed[6:]))
+    greedy = np.asarray(eqx.filter_jit(lm._sample)(model, jax.random.PRNGKey(1), 4, 0.0))
+    assert greedy.shape == (4, 8) and (greedy == greedy[0]).all()

@@ -31,7 +31,7 @@ __all__ = ["Denoiser", "SIZES", "build", "schedule"]
 
 SIZES = {
     "fast": dict(n_train=400, width=64, steps_T=50, training=Training(400, 64, 2e-3, 100)),
-    "default": dict(n_train=None, width=256, steps_T=100, training=Training(4000, 128, 1e-3, 500)),
+    "default": dict(n_train=None, width=128, steps_T=100, training=Training(1500, 128, 1e-3, 500)),
     "large": dict(n_train=None, width=1024, steps_T=1000, training=Training(40000, 256, 3e-4, 2000)),
 }
 EVAL_STEPS = 10

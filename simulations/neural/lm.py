@@ -35,8 +35,8 @@ __all__ = ["GPT", "SIZES", "build"]
 SIZES = {
     "fast": dict(vocab=8, order=2, support=4, length=16, n_train=256, n_test=128, n_layer=1, n_head=2,
                  n_embd=32, training=Training(300, 32, 3e-3, 100)),
-    "default": dict(vocab=16, order=2, support=6, length=32, n_train=1000, n_test=500, n_layer=2, n_head=4,
-                    n_embd=48, training=Training(1500, 32, 2e-3, 250)),
+    "default": dict(vocab=8, order=2, support=4, length=24, n_train=2000, n_test=500, n_layer=2, n_head=2,
+                    n_embd=32, training=Training(600, 32, 3e-3, 200)),
     "large": dict(vocab=64, order=3, support=16, length=128, n_train=20000, n_test=2000, n_layer=6, n_head=8,
                   n_embd=256, training=Training(20000, 64, 6e-4, 2000)),
 }
@@ -65,6 +65,17 @@ class CausalSelfAttention(eqx.Module):
         y = (att @ v).transpose(1, 0, 2).reshape(L, C)  # (L, C)
         return jax.vmap(self.proj)(y)
 
+    def step(self, x, cache, pos):  # x: (C,), cache: keys, values (H, L, D) each, pos: () -> (C,), cache
+        C = x.shape[0]
+        H, D = self.n_head, C // self.n_head
+        q, k, v = (a.reshape(H, D) for a in jnp.split(self.qkv(x), 3))  # each (H, D)
+        keys, values = cache[0].at[:, pos, :].set(k), cache[1].at[:, pos, :].set(v)  # (H, L, D)
+        att = jnp.einsum("hd,hld->hl", q, keys) / math.sqrt(D)  # (H, L)
+        seen = (jnp.arange(keys.shape[1]) <= pos)[None, :]  # (1, L): positions written so far
+        att = jax.nn.softmax(jnp.where(seen, att, -jnp.inf), axis=-1)
+        y = jnp.einsum("hl,hld->hd", att, values).reshape(C)  # (C,)
+        return self.proj(y), (keys, values)
+
 
 class Block(eqx.Module):
     ln1: eqx.nn.LayerNorm
@@ -84,6 +95,11 @@ class Block(eqx.Module):
         x = x + self.attn(jax.vmap(self.ln1)(x))
         h = jax.nn.gelu(jax.vmap(self.fc)(jax.vmap(self.ln2)(x)))  # (L, 4C)
         return x + jax.vmap(self.out)(h)
+
+    def step(self, x, cache, pos):  # one position, x: (C,), with the block's key/value cache
+        h, cache = self.attn.step(self.ln1(x), cache, pos)
+        x = x + h
+        return x + self.out(jax.nn.gelu(self.fc(self.ln2(x)))), cache
 
 
 class GPT(eqx.Module):
@@ -110,6 +126,19 @@ class GPT(eqx.Module):
             x = block(x)
         return jax.vmap(self.head)(jax.vmap(self.ln_f)(x))  # (L, V)
 
+    def init_cache(self, dtype):  # per block: keys, values (H, L, D), zeros until written
+        L, C = self.wpe.num_embeddings, self.wpe.embedding_size
+        H = self.blocks[0].attn.n_head
+        return tuple((jnp.zeros((H, L, C // H), dtype), jnp.zeros((H, L, C // H), dtype)) for _ in self.blocks)
+
+    def step(self, token, pos, caches):  # token, pos: () int -> logits (V,) for position pos + 1, caches
+        x = self.wte(token) + self.wpe(pos)  # (C,)
+        new = []
+        for block, cache in zip(self.blocks, caches):
+            x, cache = block.step(x, cache, pos)
+            new.append(cache)
+        return self.head(self.ln_f(x)), tuple(new)
+
     def log_probs(self, seq):  # seq: (L,) -> log q(x_t | x_<t): (L, V), row t predicts seq[t]
         inputs = jnp.concatenate([jnp.array([self.vocab], dtype=seq.dtype), seq[:-1]])
         return jax.nn.log_softmax(self(inputs), axis=-1)
@@ -122,21 +151,25 @@ def _loss(model, batch, key):  # batch: (B, L) int
 
 
 def _sample(model, key, n, temperature):
+    """``(n, L)`` sequences, one token per step with a key/value cache (O(L) work per token, not O(L^2))."""
     L = model.wpe.num_embeddings
-    seq = jnp.zeros((n, L), dtype=jnp.int32)
+    caches = jax.vmap(lambda _: model.init_cache(model.wpe.weight.dtype))(jnp.arange(n))
+    step = jax.vmap(model.step, in_axes=(0, None, 0))
 
-    def step(seq, inputs):  # fills position t; causal attention makes the unfilled tail irrelevant
+    def body(carry, inputs):
+        tokens, caches = carry  # tokens: (n,) the previous token (BOS at t = 0)
         t, k = inputs
-        logits = jax.vmap(model)(jnp.concatenate([jnp.full((n, 1), model.vocab, jnp.int32), seq[:, :-1]], 1))
-        logits = logits[:, t, :]  # (n, V)
+        logits, caches = step(tokens, t, caches)  # (n, V): the law of x_t
         if temperature == 0:
             x = jnp.argmax(logits, axis=-1)
         else:
             x = jax.random.categorical(k, logits / temperature, axis=-1)
-        return seq.at[:, t].set(x.astype(jnp.int32)), None
+        x = x.astype(jnp.int32)
+        return (x, caches), x
 
-    seq, _ = jax.lax.scan(step, seq, (jnp.arange(L), jax.random.split(key, L)))
-    return seq
+    bos = jnp.full((n,), model.vocab, dtype=jnp.int32)
+    _, seq = jax.lax.scan(body, (bos, caches), (jnp.arange(L), jax.random.split(key, L)))  # (L, n)
+    return seq.T
 
 
 def _markov_evaluate(probs, order, entropy_rate):

@@ -30,7 +30,7 @@ __all__ = ["VAE", "SIZES", "build"]
 #: fast: tests and CI; default: the CPU size behind the figures; large: a GPU configuration.
 SIZES = {
     "fast": dict(n_train=400, width=64, latent=8, training=Training(400, 64, 2e-3, 100)),
-    "default": dict(n_train=None, width=256, latent=16, training=Training(3000, 128, 1e-3, 500)),
+    "default": dict(n_train=None, width=128, latent=8, training=Training(1000, 128, 1e-3, 250)),
     "large": dict(n_train=None, width=1024, latent=32, training=Training(20000, 256, 5e-4, 2000)),
 }
 _EVAL_KEY = 7  # fixed evaluation noise: common random numbers across iterations, seeds and regimes
