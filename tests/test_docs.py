@@ -2,9 +2,10 @@
 
 Conventions the docs follow (checked here): Python examples are ``pycon`` blocks (doctest syntax, all blocks of
 a page share one namespace, run in page order); shell examples are ``console`` blocks where ``$ collapse-theory
-...`` runs the CLI (``python -m collapse_theory``) and the lines up to the next ``$`` are its output (stdout and
-stderr together; output starting with ``error:`` means exit status 2), and ``$ make TARGET`` is checked with
-``make -n``.  Other fences may only hold math, text or Sphinx directives.
+...`` runs the CLI (``python -m collapse_theory``), ``$ python FILE`` runs a script with the test's Python, both
+from the repository root and optionally after ``VAR=value`` assignments, and the lines up to the next ``$`` are
+the output (stdout and stderr together; output starting with ``error:`` means exit status 2); ``$ make TARGET``
+is checked with ``make -n``.  Other fences may only hold math, text or Sphinx directives.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-sys.path.insert(0, str(DOCS / "_ext"))
+# The docs import the repository's packages (figures included) and the docs' own extension.
+sys.path[:0] = [str(DOCS / "_ext"), str(ROOT)]
 
 FENCE = re.compile(r"^(?P<fence>`{3,})(?P<info>[^\n`]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$", re.M | re.S)
 EXECUTED = {"pycon", "console"}
-INERT = {"text", "{math}", "{toctree}", "{automodule}", "{note}", "{warning}", "{figure}", "{image}"}
+INERT = {"text", "{literalinclude}", "{math}", "{toctree}", "{automodule}", "{note}", "{warning}", "{figure}", "{image}"}
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 
@@ -51,10 +53,15 @@ PAGES = _pages()
 def test_every_code_block_is_executed():
     unknown = []
     for path in PAGES:
-        for match in FENCE.finditer(path.read_text(encoding="utf-8")):
-            info = match["info"].strip().split(" ")[0]
+        text = path.read_text(encoding="utf-8")
+        for match in FENCE.finditer(text):
+            info, _, argument = match["info"].strip().partition(" ")
             if info not in EXECUTED | INERT:
                 unknown.append(f"{path.relative_to(DOCS)}: ```{info}")
+            # A script shown on a page must also be run on it.
+            script = (path.parent / argument.strip()).resolve().relative_to(ROOT).as_posix() if argument else ""
+            if info == "{literalinclude}" and f"python {script}" not in text:
+                unknown.append(f"{path.relative_to(DOCS)}: {script} is shown but never run")
     assert not unknown, "code blocks that make test would not run (use pycon or console): " + ", ".join(unknown)
 
 
@@ -88,17 +95,23 @@ def _commands(body: str):
 
 @pytest.mark.parametrize("path", [p for p in PAGES if any(_blocks(p, "console"))], ids=_ids)
 def test_console_examples(path):
-    env = {**os.environ, "JAX_PLATFORMS": "cpu", "MPLBACKEND": "Agg", "COLUMNS": "100"}
+    env = {**os.environ, "JAX_PLATFORMS": "cpu", "MPLBACKEND": "Agg", "COLUMNS": "100",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     checker = doctest.OutputChecker()
     for line, body in _blocks(path, "console"):
         for command, expected in _commands(body):
             argv = shlex.split(command)
+            extra = {}
+            while argv and "=" in argv[0] and argv[0].split("=")[0].isidentifier():  # leading VAR=value
+                name, value = argv.pop(0).split("=", 1)
+                extra[name] = value
             if argv[0] == "make":
                 done = subprocess.run(["make", "-n", *argv[1:]], cwd=ROOT, capture_output=True, text=True, env=env)
                 assert done.returncode == 0, f"{path.name}:{line}: `{command}` is not a make target\n{done.stderr}"
                 continue
-            assert argv[0] == "collapse-theory", f"{path.name}:{line}: docs may only run collapse-theory or make"
-            done = subprocess.run([sys.executable, "-m", "collapse_theory", *argv[1:]], cwd=ROOT, env=env,
+            programs = {"collapse-theory": [sys.executable, "-m", "collapse_theory"], "python": [sys.executable]}
+            assert argv[0] in programs, f"{path.name}:{line}: docs may only run collapse-theory, python or make"
+            done = subprocess.run(programs[argv[0]] + argv[1:], cwd=ROOT, env={**env, **extra},
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
             status = 2 if expected.startswith("error:") else 0
             assert done.returncode == status, f"{path.name}:{line}: `{command}` exited {done.returncode}\n{done.stdout}"
