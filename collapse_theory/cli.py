@@ -305,6 +305,8 @@ def _cmd_simulate(args, *, check=False):
     params = _params(args, family)
     simulator = _family(args.model, SIMULATORS)
     quiet = args.quiet or not sys.stderr.isatty()
+    if check and not regime.has_closed_form:  # before spending the simulation
+        raise UsageError(f"regime {regime.kind} has no closed form to check against; use simulate")
     summary = simulator.simulate_cli(regime, args.n, seeds=args.seeds, seed=args.seed, quiet=quiet, **params)
     metrics = {m: {"mean": [float(x) for x in s["mean"]], "se": [float(x) for x in s["se"]]}
                for m, s in summary.items()}
