@@ -79,3 +79,23 @@ def test_ridge_trades_variance_for_bias_and_stops_replace_diverging():
     assert np.all(np.diff([o["bias"][-1] for o in outs]) > 0)
     long = ridge.fixed_design_error(ct.replace(), 400, X=X, w_star=W_STAR, ridge=5.0)["test_error"]
     assert long[-1] == pytest.approx(ridge.replace_ridge_limit(X=X, w_star=W_STAR, ridge=5.0), rel=1e-9)
+
+
+def test_fresh_design_accumulate_matches_the_shared_engine():
+    from simulations import linear_regression as engine
+
+    regime = ct.accumulate(temperature=0.5)
+    theory = ridge.fresh_design_error(regime, 12, d=4, T=8)
+    result = engine.simulate(regime, 12, key=jax.random.key(3), seeds=20000, d=4, T=8, fresh_design=True)
+    assert_within_4se(result, theory, "accumulate, fresh design")
+    fixed = linear_regression.test_error(regime, 12, d=4, T=8)
+    assert np.all(theory[1:] < fixed[1:]) and theory[0] == pytest.approx(fixed[0])
+
+
+def test_fresh_design_limit():
+    for regime, d, T in [(ct.accumulate(), 10, 100), (ct.accumulate(temperature=0.5), 3, 6)]:
+        far = ridge.fresh_design_error(regime, 200_000, d=d, T=T)[-1]
+        # The tail beyond N is about tau^2 d/(T N).
+        tail = regime.temperature**2 * d / (T * 200_000)
+        assert ridge.fresh_design_limit(regime, d=d, T=T) == pytest.approx(far + tail, rel=1e-6)
+    assert ridge.fresh_design_limit(ct.replace(), d=3, T=6) == float("inf")
