@@ -1,0 +1,127 @@
+"""The Gaussian Monte Carlo against the exact theory (4 SE at every iteration) and its equivalences."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import jax
+import numpy as np
+import pytest
+
+from collapse_theory import gaussian as G
+from collapse_theory.errors import InvalidParameterError
+from collapse_theory.regimes import (accumulate, accumulate_subsample, fresh_real, mix, replace, replace_multiple,
+                                     window)
+from simulations import gaussian as S
+
+D, T, N = 3, 12, 8  # T >= d + 3 so the replace KL has finite expectation
+#: One chunk size everywhere: the vmapped batch is a compiled shape, so every test reuses the same compilations.
+CHUNK = 500
+
+
+def assert_agrees(result, theory, metric, label=""):
+    """|mean - theory| <= 4 SE at every iteration; the message prints expected, actual, SE and z."""
+    mean, se = result.mean[metric], result.se[metric]
+    z = (mean - theory) / se
+    worst = int(np.argmax(np.abs(z)))
+    assert np.all(np.abs(z) <= 4), (f"{label} {metric} iteration {worst + 1}: expected {theory[worst]:.6g}, "
+                                    f"actual {mean[worst]:.6g}, SE {se[worst]:.3g}, z {z[worst]:.2f}")
+
+
+# Each case: (regime, engine, unbiased, seeds).  One compiled shape serves several regimes (traced schedules).
+CASES = [
+    (replace(), "fast", False, 4000),
+    (accumulate(), "fast", False, 4000),
+    (mix(0.3), "fast", True, 2000),
+    (replace(temperature=0.8), "fast", False, 2000),
+    (fresh_real(0.5, 2.0), "fast", False, 2000),
+    (replace_multiple(), "fast", False, 2000),
+    (window(3), "fast", False, 2000),
+    (replace(), "literal", True, 2000),
+    (accumulate(), "literal", False, 2000),
+]
+
+
+@pytest.mark.parametrize("regime,engine,unbiased,seeds", CASES,
+                         ids=[f"{c[0].label}-{c[1]}-{'unbiased' if c[2] else 'ml'}" for c in CASES])
+def test_monte_carlo_agrees_with_theory(regime, engine, unbiased, seeds):
+    result = S.simulate(regime, N, key=jax.random.key(11), seeds=seeds, d=D, T=T, engine=engine, unbiased=unbiased,
+                        chunk=CHUNK)
+    theory = G.errors(regime, N, d=D, T=T, unbiased=unbiased)
+    assert set(theory) <= set(result.metrics)
+    for metric, values in theory.items():
+        assert_agrees(result, values, metric, regime.label)
+    assert ("kl" in theory) == (regime.kind == "replace")
+
+
+def test_subsample_with_a_budget_of_the_whole_pool_is_accumulate():
+    """budget >= nT fits the whole pool: the pool engine reproduces the literal accumulate engine, same noise."""
+    kwargs = dict(key=jax.random.key(3), seeds=6, d=D, T=T, engine="literal", keep_values=True, chunk=CHUNK)
+    a = S.simulate(accumulate(), N, **kwargs)
+    b = S.simulate(accumulate_subsample(N * T), N, **kwargs)
+    for metric in a.metrics:
+        np.testing.assert_allclose(b.values[metric], a.values[metric], rtol=1e-9, atol=1e-12)
+
+
+def test_subsample_stays_between_accumulate_and_replace():
+    """A budget of T: less covariance loss than replace, more than accumulate (Monte Carlo only, no theory)."""
+    n = N
+    result = S.simulate(accumulate_subsample(T), n, key=jax.random.key(5), seeds=2000, d=D, T=T, chunk=CHUNK)
+    trace, se = result.mean["cov_trace_ratio"][-1], result.se["cov_trace_ratio"][-1]
+    assert G.errors(replace(), n, d=D, T=T)["cov_trace_ratio"][-1] < trace - 4 * se
+    assert trace + 4 * se < G.errors(accumulate(), n, d=D, T=T)["cov_trace_ratio"][-1]
+
+
+def test_same_key_same_bits_and_vmap_equals_a_loop_over_seeds():
+    kwargs = dict(key=jax.random.key(7), seeds=10, d=D, T=T, keep_values=True)
+    a = S.simulate(mix(0.3), N, chunk=CHUNK, **kwargs)
+    again = S.simulate(mix(0.3), N, chunk=CHUNK, **kwargs)
+    one = S.simulate(mix(0.3), N, chunk=1, **kwargs)  # one seed per call
+    for metric in a.metrics:
+        np.testing.assert_array_equal(a.values[metric], again.values[metric])
+        # XLA may vectorise differently at another batch size: equal up to rounding
+        np.testing.assert_allclose(one.values[metric], a.values[metric], rtol=1e-12)
+
+
+def test_real_data_is_shared_across_regimes():
+    """Generation g's noise depends only on (key, g): replace and accumulate fit the same real data first."""
+    kwargs = dict(key=jax.random.key(9), seeds=4, d=D, T=T, keep_values=True, chunk=CHUNK)
+    rep, acc = S.simulate(replace(), N, **kwargs), S.simulate(accumulate(), N, **kwargs)
+    for metric in rep.metrics:
+        np.testing.assert_array_equal(rep.values[metric][:, 0], acc.values[metric][:, 0])
+    assert np.all(rep.values["kl"][:, 1] != acc.values["kl"][:, 1])
+
+
+def test_one_device_equals_two_devices():
+    """The seed axis sharded over two (forced host) devices gives the numbers of one device."""
+    code = textwrap.dedent("""
+        import json, jax
+        jax.config.update("jax_enable_x64", True)
+        from collapse_theory.regimes import accumulate
+        from simulations import gaussian as S
+        r = S.simulate(accumulate(), 8, key=jax.random.key(2), seeds=6, d=3, T=12, engine="literal",
+                       keep_values=True, chunk=500)
+        print(jax.device_count(), json.dumps(r.values["cov_trace_ratio"].tolist()))
+    """)
+    env = {**os.environ, "JAX_PLATFORMS": "cpu", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
+                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    count, values = out.stdout.strip().split(" ", 1)
+    here = S.simulate(accumulate(), N, key=jax.random.key(2), seeds=6, d=D, T=T, engine="literal", keep_values=True,
+                      chunk=CHUNK)
+    assert int(count) == 2
+    np.testing.assert_allclose(np.array(json.loads(values)), here.values["cov_trace_ratio"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(d=5, T=5), dict(d=0, T=10), dict(T=1), dict(engine="exact"), dict(seeds=0),
+])
+def test_bad_input(kwargs):
+    options = dict(key=jax.random.key(0), seeds=2, d=2, T=10)
+    options.update(kwargs)
+    with pytest.raises(InvalidParameterError):
+        S.simulate(replace(), 3, **options)
+    with pytest.raises(InvalidParameterError):
+        S.simulate(replace(temperature=0.0), 3, key=jax.random.key(0), seeds=2, d=2, T=10)
