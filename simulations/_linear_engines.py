@@ -34,6 +34,7 @@ from jax import lax
 from jax.scipy.linalg import cho_solve, solve_triangular
 
 from ._linear_plan import Plan
+from .subsample import uniform_subset
 
 __all__ = ["trajectory", "bartlett"]
 
@@ -259,9 +260,9 @@ def _literal(plan: Plan, key, args):
 def _subsample(plan: Plan, key, args):
     """Pool every generation's ``T`` labelled rows; fit each iteration on a uniform subset of ``budget`` rows.
 
-    The subset is the ``min(budget, g T)`` pool rows with the smallest uniform keys (a uniform draw without
-    replacement, with static shapes); rows repeat design points across generations, so a small subset can be
-    rank deficient and the minimum-norm least-squares solution is used.
+    The subset is ``min(budget, g T)`` pool rows drawn uniformly without replacement by Floyd's algorithm
+    (:func:`simulations.subsample.uniform_subset`, static shapes); rows repeat design points across
+    generations, so a small subset can be rank deficient and the minimum-norm least-squares solution is used.
     """
     k_design, _, k_test, k_noise = jax.random.split(key, 4)
     n, T = plan.n, plan.T
@@ -275,10 +276,9 @@ def _subsample(plan: Plan, key, args):
         ks = _source_key(k_noise, g, 0)
         E = jax.random.normal(jax.random.fold_in(ks, 0), (1, T))[0]
         pool = pool.at[g - 1].set(X @ (x["previous"][0] * delta) + x["scale"][0] * sigma * E)
-        u = jax.random.uniform(_source_key(k_noise, g, _SUBSET), (n, T))
-        u = jnp.where(jnp.arange(n)[:, None] < g, u, jnp.inf)                     # only generations 1..g
-        _, index = lax.top_k(-u.reshape(-1), size)
-        keep = (jnp.arange(size) < jnp.minimum(plan.budget, g * T)).astype(X.dtype)
+        # Floyd's draw over generations 1..g: O(size^2), where ranking keys over the n T pool was O(nT log nT).
+        index, weight = uniform_subset(_source_key(k_noise, g, _SUBSET), g * T, size)
+        keep = (weight > 0).astype(X.dtype)
         rows = X[index % T] * keep[:, None]
         targets = pool.reshape(-1)[index] * keep
         delta = jnp.linalg.lstsq(rows, targets)[0]

@@ -1,16 +1,14 @@
-"""Monte Carlo of accumulate-subsample: a pool of every generation, each fit on a uniform random subset.
+"""Monte Carlo of accumulate-subsample for the Gaussian-mean model, and the subset draw shared with the linear engine.
 
-Two models, the same pool and the same subset draw (:mod:`collapse_theory.subsample` gives their theory):
+* ``simulate_gaussian_mean``: generation ``n`` is ``T`` points ``mu_{n-1} + sqrt(v_n) sigma N(0, I_d)``
+  (``v_1 = 1``, ``v_n = tau^2``); the pool keeps every generation; the fit is the mean of a uniform subset of
+  ``b_n = min(B, nT)`` pool points; metric ``mean_error = ||mu_n - mu||^2`` (exact theory:
+  :func:`collapse_theory.subsample.gaussian_mean_error`).  Linear regression with a shared design is
+  simulated by :mod:`simulations.linear_regression`, whose subset draw is :func:`uniform_subset`.
+* ``uniform_subset``: a uniform subset without replacement by Floyd's algorithm, static shapes.
 
-* ``simulate_gaussian_mean``: generation ``n`` is ``T`` points ``mu_{n-1} + sqrt(v_n) sigma N(0, I_d)``; the fit
-  is the subset mean; metric ``mean_error = ||mu_n - mu||^2`` (exact theory: ``gaussian_mean_error``).
-* ``simulate_linear``: one design ``X`` (``T x d``, standard Gaussian rows) shared by every generation; the subset
-  picks (generation, row) pairs, the fit is least squares on them; metric ``test_error = ||w_n - w*||^2``.
-  Used to check the linear-regression bounds and approximation until the shared linear engine covers it.
-
-The subset of size ``b_n = min(B, nT)`` is drawn uniformly without replacement from the ``nT`` pool slots by
-Floyd's algorithm from a pre-allocated pool of ``nT`` slots (static shapes).  Generation ``g``'s noise and subset depend
-only on ``fold_in(key, g)``; the design uses ``fold_in(key, 0)``.
+The pool is pre-allocated (``nT`` slots).  Generation ``g``'s noise and subset depend only on
+``fold_in(key, g)``.
 """
 
 from __future__ import annotations
@@ -28,17 +26,17 @@ from collapse_theory.regimes import Regime
 from . import seeds as _seeds
 from .result import Result
 
-__all__ = ["simulate_gaussian_mean", "simulate_linear"]
+__all__ = ["simulate_gaussian_mean", "uniform_subset"]
 
 
-def _subset(key, n, *, size: int, T: int):
-    """Indices (``size``,) of a uniform subset of the first ``nT`` slots and weights ``1/b_n`` (0 beyond b_n).
+def uniform_subset(key, filled, size: int):
+    """A uniform ``b``-subset of slots ``0..filled-1``, ``b = min(size, filled)``: indices ``(size,)`` and weights
+    ``1/b`` (0 on the ``size - b`` unused entries, whose index is 0).
 
-    Floyd's algorithm: for ``j = N - b, ..., N - 1`` draw ``t`` uniform in ``0..j`` and take ``t``, or ``j`` if
-    ``t`` is already taken; every ``b``-subset is equally likely.  O(b^2) compares, independent of the pool
-    size, where sorting scores over the whole pool costs O(nT log nT) per iteration.
+    Floyd's algorithm: for ``j = filled - b, ..., filled - 1`` draw ``t`` uniform in ``0..j`` and take ``t``, or
+    ``j`` if ``t`` is already taken; every ``b``-subset is equally likely.  O(size^2) compares whatever the
+    pool size, where ranking random keys over the whole pool costs O(filled log filled) per draw.
     """
-    filled = n * T
     b = jnp.minimum(size, filled)
     u = jax.random.uniform(key, (size,))
 
@@ -70,39 +68,13 @@ def _gaussian_path(n_max: int, d: int, T: int, budget: int):
             scale = sigma * jnp.where(n == 1, 1.0, tau)
             points = mean[None, :] + scale * _generation_noise(key, n, T, (d,))  # (T, d)
             pool = lax.dynamic_update_slice(pool, points, ((n - 1) * T, 0))
-            index, weight = _subset(jax.random.fold_in(jax.random.fold_in(key, n), 1), n, size=size, T=T)
+            index, weight = uniform_subset(jax.random.fold_in(jax.random.fold_in(key, n), 1), n * T, size)
             mean = weight @ pool[index]  # (d,)
             return (pool, mean), jnp.sum(mean**2)
 
         init = (jnp.zeros((n_max * T, d)), jnp.zeros(d))
         _, err = lax.scan(generation, init, jnp.arange(1, n_max + 1))
         return {"mean_error": err}
-
-    return path
-
-
-@functools.lru_cache(maxsize=None)
-def _linear_path(n_max: int, d: int, T: int, budget: int):
-    size = min(budget, n_max * T)
-
-    def path(key, args):
-        sigma, tau = args
-        X = jax.random.normal(jax.random.fold_in(key, 0), (T, d))
-
-        def generation(carry, n):
-            labels, w = carry  # labels: (n_max T,), filled up to generation n - 1
-            scale = sigma * jnp.where(n == 1, 1.0, tau)
-            y = X @ w + scale * _generation_noise(key, n, T, ())  # (T,)
-            labels = lax.dynamic_update_slice(labels, y, ((n - 1) * T,))
-            index, weight = _subset(jax.random.fold_in(jax.random.fold_in(key, n), 1), n, size=size, T=T)
-            rows = X[index % T]  # (size, d): the same row of X recurs across generations
-            gram = rows.T @ (weight[:, None] * rows)  # (d, d)
-            w = jnp.linalg.solve(gram, rows.T @ (weight * labels[index]))
-            return (labels, w), jnp.sum(w**2)
-
-        init = (jnp.zeros(n_max * T), jnp.zeros(d))
-        _, err = lax.scan(generation, init, jnp.arange(1, n_max + 1))
-        return {"test_error": err}
 
     return path
 
@@ -124,15 +96,4 @@ def simulate_gaussian_mean(regime: Regime, n: int, *, key, seeds: int, d: int, T
     n, d, T, args = _check(regime, n, d, T, sigma2)
     config = {"model": "gaussian-mean", "regime": regime.parameters(), "n": n, "d": d, "T": T, "sigma2": sigma2}
     return _seeds.run(_gaussian_path(n, d, T, regime.budget), args, key=key, seeds=seeds,
-                      keep_values=keep_values, chunk=chunk, config=config)
-
-
-def simulate_linear(regime: Regime, n: int, *, key, seeds: int, d: int, T: int, sigma2: float = 1.0,
-                    keep_values: bool = False, chunk=None) -> Result:
-    """Monte Carlo linear-regression ``E ||w_n - w*||^2`` (metric ``test_error``), shared design, Sigma = I."""
-    n, d, T, args = _check(regime, n, d, T, sigma2)
-    if regime.budget < d + 2 or T < d + 2:
-        raise InvalidParameterError(f"need B >= d + 2 and T >= d + 2, got B={regime.budget}, T={T}, d={d}")
-    config = {"model": "linear", "regime": regime.parameters(), "n": n, "d": d, "T": T, "sigma2": sigma2}
-    return _seeds.run(_linear_path(n, d, T, regime.budget), args, key=key, seeds=seeds,
                       keep_values=keep_values, chunk=chunk, config=config)

@@ -6,6 +6,7 @@ import pytest
 
 import collapse_theory as ct
 from collapse_theory import coefficients, subsample
+from simulations import linear_regression as engine
 from simulations import subsample as sim
 
 
@@ -67,12 +68,12 @@ def test_gaussian_mean_matches_monte_carlo(T, B, tau, n, seeds):
     assert_within_4se(result, theory, "mean_error", f"T={T} B={B} tau={tau}")
 
 
-def test_linear_regression_bounds_against_monte_carlo():
-    # d = 10, T = B = 100, n = 1..100: the proven lower bound holds (within 4 SE) at every iteration and is
-    # exact at n = 1.  The approximation is reported, not asserted: it is not exact beyond nT > B.
+def test_linear_regression_bounds_against_the_shared_engine():
+    # d = 10, T = B = 100, n = 1..100 on simulations.linear_regression: the proven lower bound holds (within 4 SE)
+    # at every iteration and is exact at n = 1.  The approximation is not asserted: it is not exact once nT > B.
     regime = ct.accumulate_subsample(100)
     n = 100
-    result = sim.simulate_linear(regime, n, key=jax.random.key(7), seeds=256, d=10, T=100, chunk=256)
+    result = engine.simulate(regime, n, key=jax.random.key(7), seeds=128, d=10, T=100)
     lower = subsample.linear_lower_bound(regime, n, d=10, T=100)
     mean, se = result.mean["test_error"], result.se["test_error"]
     assert np.all(mean >= lower - 4 * se), "Monte Carlo below the proven lower bound"
