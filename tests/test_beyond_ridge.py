@@ -86,7 +86,7 @@ def test_fresh_design_accumulate_matches_the_shared_engine():
 
     regime = ct.accumulate(temperature=0.5)
     theory = ridge.fresh_design_error(regime, 12, d=4, T=8)
-    result = engine.simulate(regime, 12, key=jax.random.key(3), seeds=20000, d=4, T=8, fresh_design=True)
+    result = engine.simulate(regime, 12, key=jax.random.key(3), seeds=8000, d=4, T=8, fresh_design=True)
     assert_within_4se(result, theory, "accumulate, fresh design")
     fixed = linear_regression.test_error(regime, 12, d=4, T=8)
     assert np.all(theory[1:] < fixed[1:]) and theory[0] == pytest.approx(fixed[0])
