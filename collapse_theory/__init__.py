@@ -17,7 +17,8 @@ from .errors import CollapseTheoryError, InvalidParameterError, NoClosedFormErro
 # Regimes need sympy; they load on first use so that `collapse-theory --help` starts at once.
 _REGIME_NAMES = ("KINDS", "Regime", "accumulate", "accumulate_subsample", "fresh_real", "from_name", "mix",
                  "replace", "replace_multiple", "window")
-_SUBMODULES = ("linear_regression", "coefficients", "derivation", "symbolic", "gaussian", "kde", "optimize")
+_SUBMODULES = ("linear_regression", "coefficients", "derivation", "symbolic", "gaussian", "kde", "optimize",
+               "subsample", "distribution", "ridge")
 
 __all__ = [
     "__version__",
