@@ -115,6 +115,10 @@ def _add_model_options(p, *, with_params=True, with_n=True):
         m.add_argument("--sigma2", type=positive, help="noise variance sigma^2 (linear; default 1)")
         m.add_argument("--bandwidth", type=positive, help="kernel bandwidth h (kde; default 0.3)")
         m.add_argument("--dataset", help="data set (kde; default gaussian-1d)")
+        m.add_argument("--unbiased", action="store_true", default=None,
+                       help="covariance with the unbiased divisor (gaussian; default maximum likelihood)")
+        m.add_argument("--bandwidth-rule", choices=("scott", "silverman"),
+                       help="re-estimate h every iteration (kde; default: fixed --bandwidth)")
         if with_n:
             m.add_argument("--n", type=_int_at_least(1), default=50, help="iterations 1..n (default 50)")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
@@ -177,7 +181,8 @@ def _regime(args):
                      real_weight=args.real_weight, ratio=args.ratio, budget=args.budget)
 
 
-DEFAULTS = {"d": 10, "T": 100, "sigma2": 1.0, "bandwidth": 0.3, "dataset": "gaussian-1d"}
+DEFAULTS = {"d": 10, "T": 100, "sigma2": 1.0, "bandwidth": 0.3, "dataset": "gaussian-1d", "unbiased": False,
+            "bandwidth_rule": None}
 
 
 def _params(args, family) -> dict:
@@ -188,8 +193,8 @@ def _params(args, family) -> dict:
         if name in family.PARAMETERS:
             out[name] = DEFAULTS[name] if given is None else given
         elif given is not None:
-            raise UsageError(f"--{name} does not apply to model {family.NAME}; it takes "
-                             + ", ".join(f"--{p}" for p in family.PARAMETERS))
+            raise UsageError(f"--{name.replace('_', '-')} does not apply to model {family.NAME}; it takes "
+                             + ", ".join(f"--{p.replace('_', '-')}" for p in family.PARAMETERS))
     return out
 
 

@@ -141,7 +141,9 @@ def _factor_limit(term: sp.Expr):
     ``Gamma(n + c) ~ Gamma(n) n^c``, so a product whose gamma exponents cancel behaves like
     ``const * rate**n * n**P``: its limit is 0, the constant, or infinite.
     """
-    term = term.rewrite(sp.gamma)
+    # rf(a, m) = Gamma(a + m) / Gamma(a), written directly (sympy's rewrite adds a Piecewise for negative a).
+    term = term.replace(lambda e: isinstance(e, sp.RisingFactorial),
+                        lambda e: sp.gamma(e.args[0] + e.args[1]) / sp.gamma(e.args[0])).rewrite(sp.gamma)
     const, rate, power, count = sp.Integer(1), sp.Integer(1), sp.Integer(0), sp.Integer(0)
     for f in sp.Mul.make_args(sp.powsimp(sp.expand_power_base(term, force=True), force=True)):
         base, exp = f.as_base_exp()

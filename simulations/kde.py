@@ -1,0 +1,213 @@
+"""Monte Carlo of the kernel density loop: fit a Gaussian KDE, sample ``T`` points from it, refit.
+
+The fit of iteration ``n`` is ``sum_p w_p N(x_p, h_n^2 I)`` over the points of every generation, with point
+weights ``w_p = alpha_{n s} / N_s`` from the regime (:meth:`Regime.iter_weights`); sampling it picks a stored
+point by weight (a generation by ``alpha``, then a point uniformly within it) and adds ``h N(0, I)``.  The
+bandwidth is fixed or re-estimated each iteration from the training set (``rule``: Scott's
+``sigma n_eff^(-1/(dim+4))`` or Silverman's ``sigma (n_eff (dim+2)/4)^(-1/(dim+4))``, ``sigma^2`` the mean
+per-coordinate variance, ``n_eff = 1 / sum_p w_p^2``; scipy's conventions).  Per seed and iteration:
+
+* ``variance_ratio = tr Cov(fit) / tr Sigma_0`` (its expectation: :func:`collapse_theory.kde.variance_ratio`);
+* ``nll``: the negative log-likelihood of held-out real data, averaged over ``held_out`` points drawn once from
+  the truth with a fixed evaluation key (the same for every seed), Monte Carlo only.
+
+Data sets: :data:`collapse_theory.kde.DATASETS`.  Every generation is stored in a pre-allocated pool (static
+shapes; a generation's slot and size come from the regime), so memory grows like the regime's total number of
+points.  accumulate-subsample is not simulated for this family.  Generation ``g`` uses
+``jax.random.fold_in(key, g)`` only.  :func:`snapshots` returns samples of the fitted KDE for figures.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from collapse_theory import _validate
+from collapse_theory.errors import InvalidParameterError
+from collapse_theory.kde import check
+from collapse_theory.regimes import Regime
+
+from . import seeds as _seeds
+from .result import Result
+
+__all__ = ["METRICS", "EVALUATION_SEED", "simulate", "simulate_cli", "snapshots"]
+
+METRICS = ("variance_ratio", "nll")
+#: Seed of the held-out evaluation points (their own key, independent of every simulation key).
+EVALUATION_SEED = 20240401
+
+
+def _plan(regime: Regime, n: int, T: int):
+    """Static layout and traced schedule of the pool: one slot range per generation (source)."""
+    if regime.kind == "accumulate-subsample":
+        raise InvalidParameterError("the kde simulation does not implement accumulate-subsample; use replace, "
+                                    "accumulate, replace-multiple, window, mix or fresh-real")
+    rows, sources = [], ()
+    for sources, alpha in regime.iter_weights(n):
+        rows.append([float(a) for a in alpha])
+    sizes = np.array([float(s.multiplicity) * T for s in sources])
+    if np.any(sizes != np.round(sizes)) or np.any(sizes < 1):
+        raise InvalidParameterError("each generation must hold a whole number (>= 1) of points; T/ratio is not")
+    sizes = sizes.astype(np.int64)
+    alpha = np.zeros((n, len(sources)))
+    for i, row in enumerate(rows):
+        alpha[i, : len(row)] = row
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    synthetic, real = -np.ones(n, dtype=np.int64), -np.ones(n, dtype=np.int64)
+    for s, source in enumerate(sources):
+        (real if source.parent == "truth" else synthetic)[source.iteration - 1] = s
+    # The points the fit of each iteration weighs (padded to the largest count): the fit and the NLL only touch
+    # these, so replace costs T per iteration rather than the whole pool.
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    live = [np.concatenate([np.arange(starts[s], starts[s + 1]) for s in np.flatnonzero(row > 0)]) for row in alpha]
+    width = max(len(x) for x in live)
+    schedule = {"g": np.arange(1, n + 1), "alpha": alpha, "previous": np.vstack([alpha[:1] * 0, alpha[:-1]]),
+                "synthetic": synthetic, "real": real,
+                "live": np.stack([np.pad(x, (0, width - len(x))) for x in live]),
+                "used": np.stack([np.arange(width) < len(x) for x in live])}
+    layout = {"sizes": sizes, "offsets": offsets, "owner": np.repeat(np.arange(len(sources)), sizes)}
+    return schedule, layout, int(sizes.sum()), int(sizes.max())
+
+
+def _factor(rule, n_eff, dim):
+    if rule == "scott":
+        return n_eff ** (-1.0 / (dim + 4))
+    return (n_eff * (dim + 2) / 4.0) ** (-1.0 / (dim + 4))
+
+
+@functools.lru_cache(maxsize=None)
+def _trajectory(n: int, T: int, dim: int, pool: int, max_size: int, rule, nll: bool,
+                reference: int, samples: bool):
+    """Per-seed ``(key, args) -> {metric: (n,)}`` (plus ``"samples": (n, T, dim)`` when ``samples``)."""
+    slots = jnp.arange(max_size)
+
+    def truth(key, size):
+        if reference:  # uniform draws from the reference sample
+            return lambda a: a["reference"][jax.random.randint(key, (size,), 0, reference)]
+        return lambda a: jax.random.normal(key, (size, dim))
+
+    def from_model(key, pool_x, weights, bw, a, size):
+        """``size`` points of the KDE with source weights ``weights`` (S,) and bandwidth ``bw``."""
+        k_src, k_pos, k_noise = jax.random.split(key, 3)
+        src = jax.random.categorical(k_src, jnp.log(weights), shape=(size,))
+        pos = jnp.floor(jax.random.uniform(k_pos, (size,)) * a["sizes"][src]).astype(jnp.int32)
+        return pool_x[a["offsets"][src] + pos] + bw * jax.random.normal(k_noise, (size, dim))
+
+    def write(pool_x, points, source, a):
+        size = jnp.where(source >= 0, a["sizes"][source], 0)
+        index = a["offsets"][jnp.maximum(source, 0)] + slots
+        keep = (slots < size)[:, None]
+        current = pool_x.at[index].get(mode="fill", fill_value=0.0)
+        return pool_x.at[index].set(jnp.where(keep, points, current), mode="drop")
+
+    def path(key, a):
+        def body(carry, x):
+            pool_x, bw = carry
+            k_gen = jax.random.fold_in(key, x["g"])
+            k_syn, k_real, k_sample = jax.random.split(k_gen, 3)
+            first = x["g"] == 1
+            real_points = truth(k_real, max_size)(a)
+            synthetic = from_model(k_syn, pool_x, jnp.where(first, 1.0, x["previous"]), bw, a, max_size)
+            pool_x = write(pool_x, synthetic, x["synthetic"], a)
+            pool_x = write(pool_x, real_points, x["real"], a)  # iteration 1's data, and fresh real data
+            owner = a["owner"][x["live"]]
+            w = jnp.where(x["used"], x["alpha"][owner] / a["sizes"][owner], 0.0)  # (L,) weights of the live points
+            points = pool_x[x["live"]]  # (L, dim)
+            mean = w @ points  # (dim,)
+            var = jnp.sum(w @ (points**2) - mean**2)
+            if rule is None:
+                bw = a["bandwidth"]
+            else:
+                bw = jnp.sqrt(var / dim) * _factor(rule, 1.0 / jnp.sum(w**2), dim)
+            out = {"variance_ratio": (var + dim * bw**2) / a["total_variance"]}
+            if nll:
+                d2 = jnp.sum((a["held_out"][:, None, :] - points[None, :, :]) ** 2, axis=-1)  # (H, L)
+                log_w = jnp.where(w > 0, jnp.log(jnp.where(w > 0, w, 1.0)), -jnp.inf)
+                log_k = -0.5 * d2 / bw**2 - 0.5 * dim * jnp.log(2 * jnp.pi * bw**2)
+                out["nll"] = -jnp.mean(jax.nn.logsumexp(log_w[None, :] + log_k, axis=1))
+            if samples:
+                out["samples"] = from_model(k_sample, pool_x, x["alpha"], bw, a, T)
+            return (pool_x, bw), out
+
+        _, out = lax.scan(body, (jnp.zeros((pool, dim)), a["bandwidth"]), a["schedule"])
+        return out
+
+    return path
+
+
+def _prepare(regime, n, *, T, bandwidth, dataset, bandwidth_rule, nll, held_out, samples=False):
+    T, bandwidth, data, rule = check(regime, T=T, bandwidth=bandwidth, dataset_name=dataset,
+                                     bandwidth_rule=bandwidth_rule)
+    n = _validate.integer("n", n)
+    held_out = _validate.integer("held_out", held_out)
+    schedule, layout, pool, max_size = _plan(regime, n, T)
+    max_size = max(max_size, T)
+    eval_key = jax.random.key(EVALUATION_SEED)
+    if data.reference is None:
+        points = jax.random.normal(eval_key, (held_out, data.dim))
+        reference = jnp.zeros((1, data.dim))
+    else:
+        reference = jnp.asarray(data.reference)
+        points = reference[jax.random.randint(eval_key, (held_out,), 0, reference.shape[0])]
+    args = {"schedule": {k: jnp.asarray(v) for k, v in schedule.items()},
+            **{k: jnp.asarray(v) for k, v in layout.items()},
+            "bandwidth": jnp.asarray(bandwidth, dtype=jnp.float64), "total_variance": jnp.asarray(data.total_variance),
+            "reference": reference, "held_out": points}
+    fn = _trajectory(n, T, data.dim, pool, max_size, rule, bool(nll),
+                     0 if data.reference is None else int(data.reference.shape[0]), samples)
+    config = {"model": "kde", "regime": regime.kind, **regime.parameters(), "n": n, "T": T, "bandwidth": bandwidth,
+              "dataset": data.name, "bandwidth_rule": rule, "held_out": held_out}
+    return fn, args, config, pool * data.dim + (held_out * pool if nll else 0)
+
+
+def simulate(regime: Regime, n: int, *, key, seeds: int, T: int = 100, bandwidth: float = 0.3,
+             dataset: str = "gaussian-1d", bandwidth_rule=None, nll: bool = True, held_out: int = 100,
+             keep_values: bool = False, chunk: int | None = None, progress: bool = False) -> Result:
+    """Monte Carlo of the KDE loop at iterations ``1..n``: ``variance_ratio`` and (``nll=True``) ``nll``.
+
+    Args:
+        regime: replace, accumulate, replace-multiple, window, mix or fresh-real, temperature 1.
+        key: a ``jax.random`` key; seed ``s`` uses ``jax.random.split(key, seeds)[s]``.
+        T: points per generation (>= 2); bandwidth: ``h > 0`` (the initial one under a ``bandwidth_rule``).
+        dataset: one of :data:`collapse_theory.kde.DATASETS`.
+        bandwidth_rule: None (fixed ``h``), ``"scott"`` or ``"silverman"``.
+        nll, held_out: also report the held-out negative log-likelihood on ``held_out`` real points
+            (costs ``held_out`` times the pool size per iteration).
+        chunk: seeds per vmapped call (default: what fits in about 200 MB).
+    """
+    seeds = _validate.integer("seeds", seeds)
+    fn, args, config, per_seed = _prepare(regime, n, T=T, bandwidth=bandwidth, dataset=dataset,
+                                          bandwidth_rule=bandwidth_rule, nll=nll, held_out=held_out)
+    if chunk is None:
+        chunk = int(max(1, min(_seeds.DEFAULT_CHUNK, 2.5e7 // per_seed)))
+    return _seeds.run(fn, args, key=key, seeds=seeds, chunk=chunk, keep_values=keep_values, progress=progress,
+                      description=f"{regime.label} seeds", config={**config, "seeds": seeds})
+
+
+def snapshots(regime: Regime, iterations, *, key, T: int = 100, bandwidth: float = 0.3,
+              dataset: str = "gaussian-1d", bandwidth_rule=None) -> dict:
+    """``{iteration: (T, dim) array}``: ``T`` samples of the KDE fitted at each requested iteration (one run).
+
+    For figures: the run is the same process :func:`simulate` averages (seed ``key`` itself, not split), and
+    the samples use their own key per iteration, so they do not disturb the run.
+    """
+    iterations = sorted({_validate.integer("iteration", i) for i in iterations})
+    if not iterations:
+        raise InvalidParameterError("give at least one iteration")
+    fn, args, _, _ = _prepare(regime, iterations[-1], T=T, bandwidth=bandwidth, dataset=dataset,
+                              bandwidth_rule=bandwidth_rule, nll=False, held_out=1, samples=True)
+    out = jax.jit(fn)(key, args)["samples"]
+    return {i: np.asarray(out[i - 1]) for i in iterations}
+
+
+def simulate_cli(regime: Regime, n: int, *, seeds: int, seed: int, quiet: bool, T: int = 100,
+                 bandwidth: float = 0.3, dataset: str = "gaussian-1d", bandwidth_rule=None) -> dict:
+    """What ``collapse-theory simulate --model kde`` prints: ``{metric: {"mean": array, "se": array}}``."""
+    jax.config.update("jax_enable_x64", True)  # the command line works in float64, like the tests
+    seed = _validate.integer("seed", seed, minimum=0)
+    return simulate(regime, n, key=jax.random.key(seed), seeds=seeds, T=T, bandwidth=bandwidth, dataset=dataset,
+                    bandwidth_rule=bandwidth_rule, progress=not quiet).summary()
