@@ -153,8 +153,10 @@ def run(task: Task, regime: Regime, *, seed: int, iterations: int, run_dir, prog
         progress: show a tqdm bar on stderr.
         on_checkpoint: called as ``on_checkpoint(g, step)`` after every checkpoint is on disk.
     """
-    from collapse_theory import __version__
+    from collapse_theory import __version__, _validate
 
+    iterations = _validate.integer("iterations", iterations)
+    seed = _validate.integer("seed", seed, minimum=0)
     p = Plan(regime, iterations, len(task.train))
     rd = RunDir(run_dir)
     config = {"kind": task.kind, "regime": regime.kind, "regime_params": regime.parameters(), "seed": seed,
