@@ -312,11 +312,12 @@ def _cmd_simulate(args, *, check=False):
     quiet = args.quiet or not sys.stderr.isatty()
     if check and not regime.has_closed_form:  # before spending the simulation
         raise UsageError(f"regime {regime.kind} has no closed form to check against; use simulate")
+    # The theory first, too: a parameter without theory (a kde bandwidth rule) fails before the simulation.
+    theory = family.errors(regime, args.n, **params) if check else {}
     summary = simulator.simulate_cli(regime, args.n, seeds=args.seeds, seed=args.seed, quiet=quiet, **params)
     metrics = {m: {"mean": [float(x) for x in s["mean"]], "se": [float(x) for x in s["se"]]}
                for m, s in summary.items()}
     if check:
-        theory = family.errors(regime, args.n, **params) if regime.has_closed_form else {}
         if not theory:
             raise UsageError(f"regime {regime.kind} has no closed form to check against; use simulate")
         for m, t in theory.items():
