@@ -119,6 +119,28 @@ def test_console_examples(path):
                 f"{path.name}:{line}: `{command}`\nexpected:\n{expected}\ngot:\n{done.stdout}")
 
 
+@pytest.mark.parametrize("path", PAGES, ids=_ids)
+def test_inline_commands_are_valid(path):
+    """Commands quoted inline (`collapse-theory ...`, `make ...`) parse, so prose cannot name a stale option."""
+    from collapse_theory import cli
+
+    text = FENCE.sub("", path.read_text(encoding="utf-8"))
+    for command in re.findall(r"`((?:collapse-theory|make) [^`]+)`", text):
+        argv = shlex.split(command)
+        if argv[0] == "make":
+            done = subprocess.run(["make", "-n", *argv[1:]], cwd=ROOT, capture_output=True, text=True)
+            assert done.returncode == 0, f"{path.name}: `{command}` is not a make target"
+            continue
+        parser = cli.build_parser()
+        if len(argv) == 2:  # naming a subcommand in prose
+            assert argv[1] in parser.format_usage() + parser.format_help(), f"{path.name}: no subcommand {argv[1]}"
+            continue
+        try:
+            parser.parse_args(argv[1:])
+        except (cli.UsageError, SystemExit) as exc:
+            pytest.fail(f"{path.name}: `{command}` does not parse: {exc}")
+
+
 def test_docs_build_without_warnings(tmp_path):
     out = tmp_path / "html"
     done = subprocess.run(
