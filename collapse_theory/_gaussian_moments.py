@@ -36,7 +36,7 @@ from typing import Callable
 import numpy as np
 
 from .coefficients import coefficients
-from .regimes import Regime
+from .regimes import Regime, _exact
 
 __all__ = ["second_moments", "unbiased_factor"]
 
@@ -72,7 +72,7 @@ def second_moments(regime: Regime, n_max: int, *, T: int, model: Callable, exact
     one = Fraction(1) if exact else 1.0
     zero = 0 * one
     T = Fraction(T) if exact else float(T)
-    tau2 = _number(_exact_value(regime.temperature), exact) ** 2
+    tau2 = _number(_exact(regime.temperature), exact) ** 2
     sizes = [_number(s.multiplicity, exact) * T for s in sources]
 
     def parent(s):  # (V, M) of the distribution source s was drawn from
@@ -94,9 +94,3 @@ def second_moments(regime: Regime, n_max: int, *, T: int, model: Callable, exact
     if exact:
         return spread, mean_error, covariance
     return tuple(np.asarray(x, dtype=np.float64) for x in (spread, mean_error, covariance))
-
-
-def _exact_value(x):
-    from .regimes import _exact
-
-    return _exact(x)

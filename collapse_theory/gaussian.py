@@ -309,9 +309,9 @@ def errors(regime: Regime, n: int, *, d: int = 10, T: int = 100, unbiased: bool 
 def limits(regime: Regime, *, d: int = 10, T: int = 100, unbiased: bool = False) -> dict:
     """``{metric: lim_{n -> oo}}`` (``inf`` where it grows without bound).
 
-    Closed-form regimes: the gamma-function asymptotics of :func:`formulas`; the mean error's series is summed
-    to ``10^6`` terms plus its tail ``t_N / ((2 - tau^2) N)`` (from ``t_n ~ n^(tau^2 - 1)``).  Other regimes:
-    the exact recursion run until it settles, which only decides convergent cases.
+    Closed-form regimes only: the covariance from the gamma-function asymptotics of the closed form (Euler's
+    ``sin(pi/sqrt T)/(pi/sqrt T)`` for accumulate); the mean error's series summed to ``10^6`` terms plus the tail
+    of its local power law (:func:`_series_limit`).
     """
     d, T, unbiased = _check(d, T, unbiased)
     kind = _kind(regime)
