@@ -1,8 +1,11 @@
-"""``python -m figures [NAME ...] [--fast] [--out DIR] [--data DIR]``: build figures, skipping absent data.
+"""``python -m figures [NAME ...] [--fast] [--out DIR] [--data DIR] [--stamps DIR]``: build figures in one process.
 
-Without names, every figure of :data:`figures.FIGURES` is built.  A figure whose data source is missing
-(:class:`figures.sources.MissingData`) prints how to produce it and is skipped; the exit status stays 0 so
-``make figures`` builds the rest.  An unknown name exits 2 with one ``error:`` line.
+Without names, every figure of :data:`figures.FIGURES` is built.  One process builds them all, so the
+imports and the JAX compilations that figures share are paid once.  A figure whose data source is missing
+(:class:`figures.sources.MissingData`) prints how to produce it and is skipped; a figure that fails prints
+its traceback and the others still build (exit status 1 at the end).  ``--stamps DIR`` touches ``DIR/NAME``
+after each figure built or skipped, which is how ``make`` knows it is up to date.  An unknown name exits 2
+with one ``error:`` line.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import importlib
 import os
 import sys
 import time
+import traceback
+from pathlib import Path
 
 from . import FIGURES
 
@@ -22,6 +27,7 @@ def main(argv=None) -> int:
     parser.add_argument("--fast", action="store_true", help="few seeds and iterations (seconds; for tests)")
     parser.add_argument("--out", help="output folder (default figures/out)")
     parser.add_argument("--data", help="cache folder (default figures/data)")
+    parser.add_argument("--stamps", help="folder of make's stamp files, touched per finished figure")
     args = parser.parse_args(argv)
     unknown = [name for name in args.names if name not in FIGURES]
     if unknown:
@@ -33,16 +39,31 @@ def main(argv=None) -> int:
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
     from .sources import MissingData
 
-    for name in args.names or list(FIGURES):
+    names = list(dict.fromkeys(args.names)) or list(FIGURES)
+    failed = []
+    for i, name in enumerate(names, 1):
         start = time.perf_counter()
-        module = importlib.import_module(FIGURES[name])
+        print(f"figures: [{i}/{len(names)}] {name} ...", file=sys.stderr, flush=True)
         try:
+            module = importlib.import_module(FIGURES[name])
             written = module.main(fast=args.fast, out=args.out, data=args.data)
         except MissingData as e:
             print(f"figures: {name} skipped: {e}", file=sys.stderr)
+        except Exception:  # one broken figure must not stop the others; make still sees the failure
+            traceback.print_exc()
+            print(f"figures: {name} FAILED", file=sys.stderr)
+            failed.append(name)
             continue
-        files = ", ".join(str(p) for p in written)
-        print(f"figures: {name} done in {time.perf_counter() - start:.1f} s: {files}", file=sys.stderr)
+        else:
+            files = ", ".join(str(p) for p in written)
+            print(f"figures: {name} done in {time.perf_counter() - start:.1f} s: {files}", file=sys.stderr)
+        if args.stamps:
+            stamp = Path(args.stamps) / name
+            stamp.parent.mkdir(parents=True, exist_ok=True)
+            stamp.touch()
+    if failed:
+        print(f"figures: failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 

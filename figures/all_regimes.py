@@ -6,7 +6,7 @@ the real data (replace, window(3), replace-multiple) grow without bound; right: 
 (accumulate, then fit on a random subset of B = T points of the pool: fixed compute) is drawn as Monte Carlo
 only, since it has no closed form.  Seeds: 200 per regime, 100 for accumulate-subsample (it draws every row);
 each regime kind compiles its own simulator, so this is the slowest figure, about 40 s of CPU with an empty
-cache.  ``fast=True``: replace, accumulate and accumulate-subsample only, 6 iterations, 32 seeds.
+cache.  ``fast=True``: replace, accumulate and accumulate-subsample only, 8 iterations, 64 seeds.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ BOUNDED = (ct.accumulate(), ct.mix(0.3), ct.fresh_real(GOLDEN, 1), ct.accumulate
 
 def main(fast: bool = False, *, out=None, data=None) -> list:
     """Build ``all_regimes.png`` and ``.pdf``."""
-    d, T, n, seeds = (32, 100, 6, 32) if fast else (32, 100, 50, 200)
+    d, T, n, seeds = (32, 100, linear.FAST_ITERATIONS, linear.FAST_SEEDS) if fast else (32, 100, 50, linear.SEEDS)
     growing, bounded = ((ct.replace(),), (ct.accumulate(), ct.accumulate_subsample(T))) if fast else (GROWING,
                                                                                                       BOUNDED)
     curves = linear.regime_curves(growing, n=n, seeds=seeds, d=d, T=T, data=data)

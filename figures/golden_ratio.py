@@ -5,9 +5,9 @@ previous model with weight 1 - w.  Its stationary error is ``sigma^2 kappa F(w)`
 ``F(w) = (w^2 + k (1 - w)^2) / (w (2 - w))`` (derived in sympy, :func:`collapse_theory.optimize.objective`),
 minimised at ``w* = (sqrt(k (k + 4)) - k)/2``, the golden ratio 0.618 at k = 1 (He, Xu & Cheng); the optimum
 marked here is found numerically by :func:`collapse_theory.optimize.optimize`, not typed in.  Dashed: theory;
-points with 95% bars: the Monte Carlo mean at iteration 40 (stationary to far below the bars), 200 seeds each.
+points with 95% bars: the Monte Carlo mean at iteration 50 (stationary to far below the bars), 200 seeds each.
 d = 32, T = 100, sigma^2 = 1, k in {0.5, 1, 2, 4}.  About 10 s of CPU with an empty cache; ``fast=True``: k = 1,
-two weights, 6 iterations, 32 seeds.
+two weights, 8 iterations, 64 seeds.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 
 import collapse_theory as ct
 
-from . import cache, plotting, sources, style
+from . import cache, linear, plotting, sources, style
 
 __all__ = ["main", "RATIOS"]
 
@@ -44,7 +44,8 @@ def main(fast: bool = False, *, out=None, data=None) -> list:
     from collapse_theory.symbolic import numeric
 
     d, T, sigma2 = 32, 100, 1.0
-    ratios, weights, n, seeds = ((1.0,), (0.4, 0.8), 6, 32) if fast else (RATIOS, WEIGHTS, 40, 200)
+    ratios, weights, n, seeds = ((1.0,), (0.4, 0.8), linear.FAST_ITERATIONS, linear.FAST_SEEDS) if fast else (
+        RATIOS, WEIGHTS, 50, linear.SEEDS)
     kappa = ct.linear_regression.kappa(d=d, T=T)
     factor, x = optimize.objective("fresh-real")
     F = numeric(factor, (x, SYMBOLS["ratio"], SYMBOLS["temperature"]))

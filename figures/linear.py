@@ -3,7 +3,7 @@
 d = 32; columns T in {100, 316, 1000}; rows replace / accumulate; hue sigma^2 in {0.01, 0.1, 1, 10, 100};
 iterations 1..50; log y.  Dashed: the closed forms of :mod:`collapse_theory.linear_regression`,
 replace ``sigma^2 kappa n`` (Eq. 4) and accumulate ``sigma^2 kappa sum_{i<=n} 1/i^2`` (Thm. 2), with
-``kappa = d/(T - d - 1)``.  Solid with a 95% band: the Monte Carlo mean over 300 seeds per curve (fast
+``kappa = d/(T - d - 1)``.  Solid with a 95% band: the Monte Carlo mean over 200 seeds per curve (fast
 engine of :mod:`simulations.linear_regression`, one key shared by all curves, so they use common random
 numbers).
 
@@ -12,8 +12,8 @@ data).  In the published figure the dashed replace line sits about twice above t
 it were ``sigma^2 kappa (n + 1)``; that offset is not reproduced because the formula, and the simulation,
 say otherwise.
 
-Cost: 30 Monte Carlo curves of 300 seeds, about 15 s of CPU with an empty cache (one compilation), a few
-seconds from the cache.  ``fast=True``: one column, one sigma^2, 8 iterations, 64 seeds.
+Cost: 30 Monte Carlo curves of 200 seeds, about 10 s of CPU with an empty cache (one compilation, shared
+with the other d = 32 figures when ``python -m figures`` builds them together), a few seconds from the cache.  ``fast=True``: one column, one sigma^2, 8 iterations, 64 seeds.
 """
 
 from __future__ import annotations
@@ -26,8 +26,11 @@ from . import plotting, sources, style
 
 __all__ = ["main", "draw", "regime_curves", "regime_panel", "SEEDS"]
 
-#: Seeds per Monte Carlo curve: a 95% band of a few percent, and the full figure within its time budget.
-SEEDS = 300
+#: Seeds per Monte Carlo curve in the d = 32 figures: a 95% band of a few percent, the full build within its time
+#: budget, and one seed count (hence one compiled shape) shared by every figure.
+SEEDS = 200
+#: The same for the fast modes used by the tests.
+FAST_SEEDS, FAST_ITERATIONS = 64, 8
 
 
 def draw(name: str, regimes, *, d: int, Ts, sigma2s, n: int, seeds: int, out=None, data=None,
@@ -89,7 +92,7 @@ def regime_panel(ax, curves: dict, colors=None, labels=None) -> None:
 def main(fast: bool = False, *, out=None, data=None) -> list:
     """Build ``linear.png`` and ``linear.pdf``."""
     if fast:
-        return draw("linear", (ct.replace(), ct.accumulate()), d=32, Ts=(100,), sigma2s=(1.0,), n=8, seeds=64,
+        return draw("linear", (ct.replace(), ct.accumulate()), d=32, Ts=(100,), sigma2s=(1.0,), n=FAST_ITERATIONS, seeds=FAST_SEEDS,
                     out=out, data=data)
     return draw("linear", (ct.replace(), ct.accumulate()), d=32, Ts=(100, 316, 1000),
                 sigma2s=(0.01, 0.1, 1.0, 10.0, 100.0), n=50, seeds=SEEDS, out=out, data=data,

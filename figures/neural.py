@@ -38,7 +38,8 @@ def draw(kind: str, *, out=None, data=None, metric: str = "test_loss") -> list:
             for i, (name, run) in enumerate(sorted(by_regime[regime], key=lambda item: item[1]["temperature"])):
                 tau = float(run["temperature"])
                 color = style.regime_color(regime) if tau == 1.0 else shades[tau]
-                label = f"τ = {tau:g}" + (f" ({run['seeds']} seeds)" if i == 0 else "")
+                seeds = run["seeds"]
+                label = f"τ = {tau:g}" + (f" ({seeds} seed{'s' if seeds > 1 else ''})" if i == 0 else "")
                 plotting.neural(ax, run["iterations"], run["mean"][metric], run["se"][metric], color=color,
                                 label=label, marker=_MARKERS[i % len(_MARKERS)])
             ax.set_title(regime, color=style.regime_color(regime))

@@ -103,10 +103,10 @@ def test_kde_figure_draws_the_pinned_api(tmp_path, monkeypatch):
 
     theory = types.ModuleType("collapse_theory.kde")
     theory.errors = lambda regime, n, *, T, bandwidth: {"variance_ratio": 1 + bandwidth**2 * np.arange(n)}
+    theory.DATASETS = ("gaussian-1d", "moons", "circles")
     simulator = types.ModuleType("simulations.kde")
-    simulator.DATASETS = ("gaussian", "two_moons", "circles")
 
-    def simulate(regime, n, *, key, seeds, T, bandwidth):
+    def simulate(regime, n, *, key, seeds, T, bandwidth, chunk):
         mean = {"variance_ratio": 1 + bandwidth**2 * np.arange(n), "nll": 1.4 + 0.01 * np.arange(n)}
         return Result(mean, {m: 0.01 * np.ones(n) for m in mean}, seeds)
 
