@@ -239,7 +239,7 @@ def _cmd_formula(args):
     family = _family(args.model)
     # Regime parameters left out on the command line stay symbolic; given ones are substituted.
     if args.regime == "window" and args.window is None:
-        raise UsageError("regime window needs --window K for its closed form (K <= 4)")
+        raise UsageError("regime window needs --window K for its closed form (K <= 3)")
     symbolic_fields = {"mix": ("real_fraction",), "fresh-real": ("real_weight",)}.get(args.regime, ())
     placeheld = {f for f in symbolic_fields if getattr(args, f) is None}
     symbolic = bool(placeheld)

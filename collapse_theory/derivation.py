@@ -36,7 +36,7 @@ _j = sp.Symbol("j", integer=True, positive=True)
 _m = sp.Symbol("m", integer=True, positive=True)
 _r = sp.Symbol("r", positive=True)
 #: Largest window whose recurrence is solved; beyond it the characteristic roots stop being radicals.
-MAX_WINDOW = 4
+MAX_WINDOW = 3
 
 
 @functools.lru_cache(maxsize=256)
@@ -101,8 +101,8 @@ def _window_factor(regime: Regime, *, symbolic: bool) -> sp.Expr:
         return _one_step_factor(Regime("replace", temperature=regime.temperature), symbolic=symbolic)
     if k > MAX_WINDOW:
         raise NoClosedFormError(
-            f"window closed forms are derived for k <= {MAX_WINDOW} (larger k has characteristic roots of "
-            f"degree > 4); use the exact recursion collapse_theory.coefficients.error_factors for k={k}"
+            f"window closed forms are derived for k <= {MAX_WINDOW} (wider windows take sympy minutes); "
+            f"`collapse-theory error` still gives the exact expectation for k={k} from the coefficient recursion"
         )
     if symbolic:
         # F_n = A_n + tau^2 B_n: the real data's share and the synthetic generations' share.

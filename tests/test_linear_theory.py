@@ -93,13 +93,18 @@ def regimes(draw):
     return ct.from_name(kind, **options)
 
 
-@settings(max_examples=25)
+def _equal(expr, value: Fraction) -> bool:
+    exact = sp.Rational(value.numerator, value.denominator)
+    expr = sp.expand(expr)  # rational powers evaluate at once; radicals (window's roots) need simplify
+    return expr == exact or sp.simplify(expr - exact) == 0
+
+
+@settings(max_examples=20)
 @given(regimes())
 def test_every_closed_form_equals_its_coefficient_recursion_in_rationals(regime):
     closed = error_factor(regime)
-    exact = error_factors(regime, 14)
-    for k, value in enumerate(exact, start=1):
-        assert sp.simplify(closed.subs(n, k) - sp.Rational(value.numerator, value.denominator)) == 0, (regime, k)
+    for k, value in enumerate(error_factors(regime, 14), start=1):
+        assert _equal(closed.subs(n, k), value), (regime, k)
 
 
 @pytest.mark.parametrize("regime", [ct.mix(0.3), ct.fresh_real(0.25, 2.0, temperature=0.5), ct.window(2),
@@ -109,17 +114,17 @@ def test_symbolic_form_with_values_substituted_equals_the_recursion(regime):
     values = {SYMBOLS[f]: v for f, v in regime.values().items()}
     values[SYMBOLS["temperature"]] = sp.Rational(repr(regime.temperature))
     for k, value in enumerate(error_factors(regime, 10), start=1):
-        assert sp.simplify(symbolic.subs(values).subs(n, k) - sp.Rational(value.numerator, value.denominator)) == 0
+        assert _equal(symbolic.subs(values).subs(n, k), value), (regime, k)
 
 
-def test_window_closed_form_for_k_up_to_4():
-    closed = error_factor(ct.window(4))
-    exact = error_factors(ct.window(4), 40, exact=False)
+def test_window_closed_form_for_k_up_to_3():
+    closed = error_factor(ct.window(3))
+    exact = error_factors(ct.window(3), 40, exact=False)
     values = np.array([complex(sp.N(closed.subs(n, k), 30)) for k in range(1, 41)])
     np.testing.assert_allclose(values.real, exact, rtol=1e-12)
     np.testing.assert_allclose(values.imag, 0, atol=1e-12)
-    with pytest.raises(NoClosedFormError, match="k <= 4"):
-        error_factor(ct.window(5))
+    with pytest.raises(NoClosedFormError, match="k <= 3"):
+        error_factor(ct.window(4))
 
 
 # -- the paper's formulas and limits -----------------------------------------------------------------------------
@@ -209,3 +214,9 @@ def test_invalid_parameters_raise_a_value_error_naming_the_condition(kwargs, mes
     with pytest.raises(InvalidParameterError, match=message):
         lr.test_error(ct.accumulate(), n_value, **kwargs)
     assert issubclass(InvalidParameterError, ValueError)
+
+
+def test_wide_windows_are_evaluated_from_the_recursion():
+    values = lr.test_error(ct.window(6), 30, d=10, T=100, sigma2=2.0)
+    np.testing.assert_allclose(values, 2.0 * 10 / 89 * error_factors(ct.window(6), 30, exact=False), rtol=1e-15)
+    np.testing.assert_allclose(values[:6], lr.test_error(ct.accumulate(), 6, d=10, T=100, sigma2=2.0), rtol=1e-12)
