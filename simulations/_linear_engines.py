@@ -8,8 +8,8 @@ Cholesky factor of Sigma); the static :class:`~simulations._linear_plan.Plan` pi
 Randomness, the same in every engine so that equal sampling modes give equal numbers::
 
     design, truth, test, noise = split(key, 4)
-    generation g, source slot s:  k_gs = fold_in(fold_in(noise, g), s)
-        label noise   E  = normal(fold_in(k_gs, 0), (copies, T))   (wishart / projected: (d,) instead)
+    generation g, source slot s:  k_gs = fold_in(noise, 4 g + s)      (s = 0, 1; slot 3: the subsample draw)
+        label noise   E  = normal(k_gs, (copies, T))                 (wishart / projected: (d,) instead)
         fresh design  X  = normal(fold_in(k_gs, 1), (copies, T, d)) @ chol(Sigma)^T
     fixed design  X = normal(design, (T, d)) @ chol(Sigma)^T,  w* = normal(truth, (d,))
 
@@ -38,8 +38,8 @@ from .subsample import uniform_subset
 
 __all__ = ["trajectory", "bartlett"]
 
-#: Sub-key of a generation reserved for the subsample draw (source slots use 0 and 1).
-_SUBSET = 1000
+#: Key slots per generation: sources use 0 and 1, the subsample draw uses _SUBSET.
+_SLOTS, _SUBSET = 4, 3
 
 
 def bartlett(key, df, d: int):
@@ -54,7 +54,8 @@ def bartlett(key, df, d: int):
 
 
 def _source_key(k_noise, g, s):
-    return jax.random.fold_in(jax.random.fold_in(k_noise, g), s)
+    """One hash per source: generation g's keys depend only on (key, g)."""
+    return jax.random.fold_in(k_noise, _SLOTS * g + s)
 
 
 def _copy_mean(values, copies):
@@ -118,9 +119,9 @@ def _fast_fixed(plan: Plan, key, args):
             ks = _source_key(k_noise, x["g"], s)
             c = x["copies"][s]
             if plan.sampling == "labels":
-                e = _copy_mean(jax.random.normal(jax.random.fold_in(ks, 0), (plan.copies, plan.T)), c)
+                e = _copy_mean(jax.random.normal(ks, (plan.copies, plan.T)), c)
             else:  # the mean of c independent draws, drawn at once
-                e = jax.random.normal(jax.random.fold_in(ks, 0), (d,)) / jnp.sqrt(c)
+                e = jax.random.normal(ks, (d,)) / jnp.sqrt(c)
             out.append(x["scale"][s] * sigma * (K @ e))
         return jnp.stack(out)
 
@@ -161,18 +162,18 @@ def _fast_fresh(plan: Plan, key, args):
         if plan.sampling == "wishart":  # the sum of c Wishart(T) Gram matrices is Wishart(c T)
             A = bartlett(jax.random.fold_in(ks, 1), args["df"] * c, d)
             gram = A @ A.T / c
-            xe = scale / c * (A @ jax.random.normal(jax.random.fold_in(ks, 0), (d,)))
+            xe = scale / c * (A @ jax.random.normal(ks, (d,)))
         else:
             X = _rows(jax.random.fold_in(ks, 1), (C, plan.T), args["chol"])        # (C, T, d)
             mask = (jnp.arange(C) < c).astype(X.dtype)
             grams = jnp.einsum("c,cti,ctj->ij", mask, X, X)                        # sum over the c copies
             gram = grams / c
             if plan.sampling == "labels":
-                E = jax.random.normal(jax.random.fold_in(ks, 0), (C, plan.T))
+                E = jax.random.normal(ks, (C, plan.T))
                 xe = scale / c * jnp.einsum("c,cti,ct->i", mask, X, E)
             else:
                 L = jnp.linalg.cholesky(grams)
-                xe = scale / c * (L @ jax.random.normal(jax.random.fold_in(ks, 0), (d,)))
+                xe = scale / c * (L @ jax.random.normal(ks, (d,)))
         return gram, gram @ (x["previous"][s] * delta) + xe
 
     def sources(x, delta):
@@ -234,7 +235,7 @@ def _literal(plan: Plan, key, args):
             ks = _source_key(k_noise, x["g"], s)
             X = _rows(jax.random.fold_in(ks, 1), (C, T), chol) if plan.fresh else designs[row, s]   # (C, T, d)
             parent = x["previous"][s] * w_prev + (1 - x["previous"][s]) * w_star
-            E = jax.random.normal(jax.random.fold_in(ks, 0), (C, T))
+            E = jax.random.normal(ks, (C, T))
             labels = labels.at[row, s].set(X @ parent + x["scale"][s] * sigma * E)
             if plan.fresh:
                 designs = designs.at[row, s].set(X)
@@ -274,7 +275,7 @@ def _subsample(plan: Plan, key, args):
         delta, pool = carry                                                        # (d,), (n, T)
         g = x["g"]
         ks = _source_key(k_noise, g, 0)
-        E = jax.random.normal(jax.random.fold_in(ks, 0), (1, T))[0]
+        E = jax.random.normal(ks, (1, T))[0]
         pool = pool.at[g - 1].set(X @ (x["previous"][0] * delta) + x["scale"][0] * sigma * E)
         # Floyd's draw over generations 1..g: O(size^2), where ranking keys over the n T pool was O(nT log nT).
         index, weight = uniform_subset(_source_key(k_noise, g, _SUBSET), g * T, size)
