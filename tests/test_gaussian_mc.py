@@ -12,7 +12,7 @@ import pytest
 
 from collapse_theory import gaussian as G
 from collapse_theory.errors import InvalidParameterError
-from collapse_theory.regimes import (accumulate, accumulate_subsample, fresh_real, mix, replace, replace_multiple,
+from collapse_theory.regimes import (accumulate, accumulate_subsample, mix, replace, replace_multiple,
                                      window)
 from simulations import gaussian as S
 
@@ -36,7 +36,6 @@ CASES = [
     (accumulate(), "fast", False, 4000),
     (mix(0.3), "fast", True, 2000),
     (replace(temperature=0.8), "fast", False, 2000),
-    (fresh_real(0.5, 2.0), "fast", False, 2000),
     (replace_multiple(), "fast", False, 2000),
     (window(3), "fast", False, 2000),
     (replace(), "literal", True, 2000),
