@@ -6,7 +6,7 @@ the files it wrote; ``fast=True`` is a few-second version for tests.  Importing 
 heavy and changes no matplotlib setting.
 """
 
-__all__ = ["FIGURES"]
+__all__ = ["FIGURES", "LANES"]
 
 #: Figure name (the ``make fig-<name>`` target) -> module.
 FIGURES = {
@@ -24,3 +24,7 @@ FIGURES = {
     "neural-vae": "figures.neural_vae",
     "neural-diffusion": "figures.neural_diffusion",
 }
+
+#: Which of two worker processes builds a figure under ``python -m figures --jobs 2``: the d = 32 linear
+#: figures share their compiled simulators in lane 0; the rest, about as much work, go to lane 1.
+LANES = {"regimes": 0, "linear": 0, "replace-multiple": 0, "temperature": 0, "all-regimes": 0}

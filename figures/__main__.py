@@ -1,7 +1,8 @@
-"""``python -m figures [NAME ...] [--fast] [--out DIR] [--data DIR] [--stamps DIR]``: build figures in one process.
+"""``python -m figures [NAME ...] [--fast] [--jobs N] [--out DIR] [--data DIR] [--stamps DIR]``: build figures.
 
 Without names, every figure of :data:`figures.FIGURES` is built.  One process builds them all, so the
-imports and the JAX compilations that figures share are paid once.  A figure whose data source is missing
+imports and the JAX compilations that figures share are paid once; ``--jobs 2`` splits them over two worker
+processes along :data:`figures.LANES` (figures sharing compilations stay together), one per CPU core.  A figure whose data source is missing
 (:class:`figures.sources.MissingData`) prints how to produce it and is skipped; a figure that fails prints
 its traceback and the others still build (exit status 1 at the end).  ``--stamps DIR`` touches ``DIR/NAME``
 after each figure built or skipped, which is how ``make`` knows it is up to date.  An unknown name exits 2
@@ -13,12 +14,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import subprocess
 import sys
 import time
 import traceback
 from pathlib import Path
 
-from . import FIGURES
+from . import FIGURES, LANES
 
 
 def main(argv=None) -> int:
@@ -28,6 +30,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", help="output folder (default figures/out)")
     parser.add_argument("--data", help="cache folder (default figures/data)")
     parser.add_argument("--stamps", help="folder of make's stamp files, touched per finished figure")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes (1 or 2; default 1)")
     args = parser.parse_args(argv)
     unknown = [name for name in args.names if name not in FIGURES]
     if unknown:
@@ -40,9 +43,11 @@ def main(argv=None) -> int:
     from .sources import MissingData
 
     names = list(dict.fromkeys(args.names)) or list(FIGURES)
+    if args.jobs > 1:
+        return _parallel(names, args)
     failed = []
     for i, name in enumerate(names, 1):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         print(f"figures: [{i}/{len(names)}] {name} ...", file=sys.stderr, flush=True)
         try:
             module = importlib.import_module(FIGURES[name])
@@ -56,7 +61,8 @@ def main(argv=None) -> int:
             continue
         else:
             files = ", ".join(str(p) for p in written)
-            print(f"figures: {name} done in {time.perf_counter() - start:.1f} s: {files}", file=sys.stderr)
+            print(f"figures: {name} done in {time.perf_counter() - start:.1f} s "
+                  f"(CPU {time.process_time() - cpu:.1f} s): {files}", file=sys.stderr)
         if args.stamps:
             stamp = Path(args.stamps) / name
             stamp.parent.mkdir(parents=True, exist_ok=True)
@@ -65,6 +71,16 @@ def main(argv=None) -> int:
         print(f"figures: failed: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _parallel(names, args) -> int:
+    """Run the names of each lane in its own ``python -m figures`` process; fail if any worker fails."""
+    lanes = [[n for n in names if LANES.get(n, 1) == lane] for lane in (0, 1)]
+    options = ["--fast"] * args.fast + [f"--{o}={v}" for o in ("out", "data", "stamps")
+                                        if (v := getattr(args, o)) is not None]
+    workers = [subprocess.Popen([sys.executable, "-m", "figures", *options, *lane]) for lane in lanes if lane]
+    codes = [worker.wait() for worker in workers]
+    return max(codes, default=0)
 
 
 if __name__ == "__main__":

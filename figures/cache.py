@@ -90,6 +90,7 @@ def _atomic_write(path: Path, write: Callable) -> None:
     fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=path.suffix, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), 0o644)  # mkstemp makes 0600; outputs are meant to be read by everyone
             write(f)
             f.flush()
             os.fsync(f.fileno())

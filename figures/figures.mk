@@ -2,9 +2,9 @@
 #
 # `make figures` builds every figure; `make fig-<name>` builds one.  Each figure has a stamp under
 # figures/out/.stamps/ that depends on its module, the plotting layer and the package sources it draws from.
-# A stale stamp only queues its figure's name; the queue is then built by one `python -m figures` process,
-# so imports and JAX compilations shared between figures are paid once, and that process touches each stamp
-# when its figure is done.  A second `make figures` finds every stamp fresh and does no work.  Expensive
+# A stale stamp only queues its figure's name; the queue is then built by `python -m figures` in two worker
+# processes (one per core, figures that share JAX compilations in the same one), which touch each stamp when
+# its figure is done.  A second `make figures` finds every stamp fresh and does no work.  Expensive
 # numbers are cached in figures/data/ (keyed by a hash of their config), so a killed build resumes where it
 # stopped; a figure killed before its stamp was touched is simply queued again.
 
@@ -15,13 +15,15 @@ FIG_QUEUE := $(FIG_STAMPS)/.queue
 FIG_LAYER := $(addprefix figures/,__init__.py __main__.py plotting.py style.py paths.py cache.py sources.py)
 FIG_PACKAGE = $(wildcard collapse_theory/*.py simulations/*.py)
 FIG_TARGETS := $(addprefix fig-,$(FIG_NAMES) $(addprefix neural-,$(FIG_NEURAL)))
+# Worker processes for the queue: the figures split into two lanes of about equal work (figures.LANES).
+FIG_JOBS ?= 2
 
 .PHONY: figures $(FIG_TARGETS)
 
 # Build whatever the prerequisites queued, in one process; the queue is removed only once it is built.
 define FIG_BUILD_QUEUE
 	@if [ -s $(FIG_QUEUE) ]; then \
-	  $(BIN)/python -m figures --stamps $(FIG_STAMPS) $$(awk '!seen[$$0]++' $(FIG_QUEUE)) && rm -f $(FIG_QUEUE); \
+	  $(BIN)/python -m figures --jobs $(FIG_JOBS) --stamps $(FIG_STAMPS) $$(awk '!seen[$$0]++' $(FIG_QUEUE)) && rm -f $(FIG_QUEUE); \
 	fi
 endef
 

@@ -4,7 +4,7 @@ Regime fresh-real(w, k): every iteration draws fresh real data with weight w and
 previous model with weight 1 - w.  Its stationary error is ``sigma^2 kappa F(w)`` with
 ``F(w) = (w^2 + k (1 - w)^2) / (w (2 - w))`` (derived in sympy, :func:`collapse_theory.optimize.objective`),
 minimised at ``w* = (sqrt(k (k + 4)) - k)/2``, the golden ratio 0.618 at k = 1 (He, Xu & Cheng); the optimum
-marked here is found numerically by :func:`collapse_theory.optimize.optimize`, not typed in.  Dashed: theory;
+marked here is found numerically from that sympy objective (bounded Brent search), not typed in.  Dashed: theory;
 points with 95% bars: the Monte Carlo mean at iteration 50 (stationary to far below the bars), 200 seeds each.
 d = 32, T = 100, sigma^2 = 1, k in {0.5, 1, 2, 4}.  About 10 s of CPU with an empty cache; ``fast=True``: k = 1,
 two weights, 8 iterations, 64 seeds.
@@ -18,7 +18,7 @@ import numpy as np
 
 import collapse_theory as ct
 
-from . import cache, linear, plotting, sources, style
+from . import linear, plotting, sources, style
 
 __all__ = ["main", "RATIOS"]
 
@@ -26,15 +26,13 @@ RATIOS = (0.5, 1.0, 2.0, 4.0)
 WEIGHTS = (0.2, 0.4, 0.6, 0.8, 1.0)
 
 
-def _optimum(k: float, *, d: int, T: int, sigma2: float, data) -> dict:
-    from collapse_theory import optimize
+def _optimum(F, k: float, scale: float) -> dict:
+    """The minimiser of the stationary objective ``F(w, k, tau=1)`` on (0, 1] and the error there."""
+    from scipy.optimize import minimize_scalar
 
-    def compute():
-        best = optimize.optimize("fresh-real", ratio=k, d=d, T=T, sigma2=sigma2)
-        return {"w": best.value, "test_error": best.test_error}
-
-    config = {"name": "optimum-fresh-real", "ratio": k, "params": {"d": d, "T": T, "sigma2": sigma2}}
-    return cache.cached(config, compute, data=data)
+    best = minimize_scalar(lambda w: float(F(w, k, 1.0)), bounds=(1e-6, 1.0), method="bounded",
+                           options={"xatol": 1e-10})
+    return {"w": float(best.x), "test_error": scale * float(best.fun)}
 
 
 def main(fast: bool = False, *, out=None, data=None) -> list:
@@ -54,7 +52,7 @@ def main(fast: bool = False, *, out=None, data=None) -> list:
     simulated = {(k, w): sources.monte_carlo(ct.fresh_real(w, k), n, seeds=seeds, d=d, T=T, sigma2=sigma2,
                                              data=data)
                  for k, w in sources.progress(runs, "golden ratio: Monte Carlo")}
-    optima = {k: _optimum(k, d=d, T=T, sigma2=sigma2, data=data) for k in ratios}
+    optima = {k: _optimum(F, k, sigma2 * kappa) for k in ratios}
     z = NormalDist().inv_cdf(0.975)
     colors = style.sequential(len(ratios), cmap="plasma", high=0.8)
     with plotting.styled():
