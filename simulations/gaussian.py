@@ -37,6 +37,7 @@ from collapse_theory.regimes import Regime
 
 from . import seeds as _seeds
 from .result import Result
+from .subsample import uniform_subset
 
 __all__ = ["ENGINES", "METRICS", "simulate", "simulate_cli"]
 
@@ -168,12 +169,9 @@ def _trajectory(shape: str, n: int, d: int, T: int, engine: str, real: bool, max
             z = jax.random.normal(jax.random.split(k_gen)[0], (T, d))
             scale = x["tau"] * L
             pool = lax.dynamic_update_slice(pool, mu[None, :] + z @ scale.T, ((g - 1) * T, 0))
-            # A uniform subset without replacement: the `size` smallest of i.i.d. uniform scores on filled slots.
-            scores = jnp.where(jnp.arange(slots) < g * T, jax.random.uniform(jax.random.fold_in(k_gen, 2), (slots,)),
-                               2.0)
-            _, index = lax.top_k(-scores, size)
+            # A uniform subset without replacement of the filled slots, drawn as the linear engine draws it.
+            index, w = uniform_subset(jax.random.fold_in(k_gen, 2), g * T, size)
             count = jnp.minimum(size, g * T)
-            w = jnp.where(jnp.arange(size) < count, 1.0 / count, 0.0)
             points = pool[index]  # (size, d)
             mu = w @ points
             centred = points - mu[None, :]

@@ -8,14 +8,11 @@ import collapse_theory as ct
 from collapse_theory import coefficients, subsample
 from simulations import linear_regression as engine
 from simulations import subsample as sim
+from simulations.testing import assert_agrees
 
 
 def assert_within_4se(result, theory, metric, label):
-    z = result.z(theory, metric)
-    worst = int(np.argmax(np.abs(z)))
-    assert np.all(np.abs(z) <= 4.0), (
-        f"{label}: iteration {worst + 1}: expected {theory[worst]:.6g}, actual {result.mean[metric][worst]:.6g}, "
-        f"SE {result.se[metric][worst]:.3g}, z {z[worst]:.2f}")
+    assert_agrees(result.mean[metric], result.se[metric], theory, what=label)
 
 
 def test_pool_within_budget_is_accumulate():

@@ -16,18 +16,15 @@ from collapse_theory.regimes import accumulate, accumulate_subsample, mix, repla
 from collapse_theory.symbolic import T as T_sym
 from collapse_theory.symbolic import n as n_sym
 from simulations import kde as S
+from simulations.testing import assert_agrees
 
 T, N, H = 20, 8, 0.3
 CHUNK = 500  # one batch shape for every simulation below: compilations are shared
 
 
-def assert_agrees(result, theory, metric, label=""):
-    """|mean - theory| <= 4 SE at every iteration; the message prints expected, actual, SE and z."""
-    mean, se = result.mean[metric], result.se[metric]
-    z = (mean - theory) / se
-    worst = int(np.argmax(np.abs(z)))
-    assert np.all(np.abs(z) <= 4), (f"{label} {metric} iteration {worst + 1}: expected {theory[worst]:.6g}, "
-                                    f"actual {mean[worst]:.6g}, SE {se[worst]:.3g}, z {z[worst]:.2f}")
+def assert_result_agrees(result, theory, metric, label=""):
+    """|mean - theory| <= 4 SE at every iteration (the shared check prints expected, actual, SE and z)."""
+    assert_agrees(result.mean[metric], result.se[metric], theory, what=f"{label} {metric}")
 
 
 # -- theory -----------------------------------------------------------------------------------------------------
@@ -105,7 +102,7 @@ def test_bad_input(call):
 def test_monte_carlo_agrees_with_theory_1d(regime):
     """All four share one compilation (same pool layout); the held-out NLL rides along, checked finite."""
     result = S.simulate(regime, N, key=jax.random.key(1), seeds=2000, T=T, bandwidth=H, chunk=CHUNK)
-    assert_agrees(result, K.errors(regime, N, T=T, bandwidth=H)["variance_ratio"], "variance_ratio", regime.label)
+    assert_result_agrees(result, K.errors(regime, N, T=T, bandwidth=H)["variance_ratio"], "variance_ratio", regime.label)
     assert np.all(np.isfinite(result.mean["nll"]))
 
 
@@ -113,7 +110,7 @@ def test_monte_carlo_agrees_with_theory_on_two_moons():
     result = S.simulate(accumulate(), N, key=jax.random.key(2), seeds=2000, T=T, bandwidth=H, dataset="moons",
                         chunk=CHUNK)
     theory = K.errors(accumulate(), N, T=T, bandwidth=H, dataset="moons")["variance_ratio"]
-    assert_agrees(result, theory, "variance_ratio", "moons")
+    assert_result_agrees(result, theory, "variance_ratio", "moons")
 
 
 def test_held_out_nll_rises_under_replace_more_than_under_accumulate():

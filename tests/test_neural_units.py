@@ -9,11 +9,11 @@ import pytest
 from collapse_theory import regimes
 from collapse_theory.errors import InvalidParameterError
 from simulations.neural import checkpoint, diffusion, lm, loop, markov
+from simulations.testing import assert_agrees
 
 
 def assert_within_4se(actual, expected, se, what):
-    z = (actual - expected) / se
-    assert abs(z) <= 4, f"{what}: expected {expected:.6g}, actual {actual:.6g}, SE {se:.3g}, z {z:.2f}"
+    assert_agrees(actual, se, expected, what=what)
 
 
 # -- the exact language ------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from collapse_theory.coefficients import error_factors
 from collapse_theory.linear_regression import kappa
 from collapse_theory.linear_regression import test_error as theory_error
 from simulations.linear_regression import simulate
+from simulations.testing import assert_agrees
 
 KEY = jax.random.key(20240404)
 Z_MAX = 4.0
@@ -21,12 +22,7 @@ CHUNK = 500
 
 
 def assert_within(mean, se, theory, what):
-    mean, se, theory = (np.atleast_1d(np.asarray(x, dtype=np.float64)) for x in (mean, se, theory))
-    z = (mean - theory) / se
-    worst = int(np.argmax(np.abs(z)))
-    assert np.all(np.abs(z) <= Z_MAX), (
-        f"{what}: at index {worst} expected {theory[worst]:.6g}, actual {mean[worst]:.6g}, "
-        f"SE {se[worst]:.3g}, z {z[worst]:.2f} (|z| <= {Z_MAX} required)")
+    assert_agrees(mean, se, theory, what=what, sigmas=Z_MAX)
 
 
 #: Regimes with the one-step form and a single source share one compiled engine per d: the whole grid.
