@@ -35,17 +35,10 @@ from typing import Callable
 
 import numpy as np
 
-from .coefficients import coefficients
+from .coefficients import _number, coefficients
 from .regimes import Regime, _exact
 
 __all__ = ["second_moments", "unbiased_factor"]
-
-
-def _number(x, exact: bool):
-    if exact:
-        p, q = x.as_numer_denom()
-        return Fraction(int(p), int(q))
-    return float(x)
 
 
 def unbiased_factor(alpha, sizes):
