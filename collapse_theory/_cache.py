@@ -11,10 +11,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 import sympy as sp
+
+from ._atomic import atomic_write_bytes
 
 __all__ = ["disk_cached", "cache_dir"]
 
@@ -51,11 +52,7 @@ def disk_cached(fn):
 
 def _store(expr, path: Path):
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w") as handle:
-            handle.write(sp.srepr(expr))
-        os.replace(tmp, path)
+        atomic_write_bytes(path, sp.srepr(expr).encode())
     except OSError:  # a read-only home must not stop a derivation
         pass
     return expr

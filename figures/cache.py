@@ -18,14 +18,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import subprocess
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Callable, Mapping
 
 import numpy as np
+
+from collapse_theory._atomic import atomic_write
 
 from . import paths
 
@@ -77,35 +77,14 @@ def entry(config: Mapping, *, data=None) -> tuple[Path, Path]:
     return root / f"{stem}.npz", root / f"{stem}.json"
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _atomic_write(path: Path, write: Callable) -> None:
-    """Write through ``write(file)`` into a temporary file beside ``path``, fsync, then ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=path.suffix, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), 0o644)  # mkstemp makes 0600; outputs are meant to be read by everyone
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
+    """Write through ``write(file)`` into a ``.tmp-*`` file beside ``path``, fsync, then ``os.replace``."""
+    atomic_write(path, write, prefix=TEMP_PREFIX)
 
 
 def atomic_write_bytes(path, data: bytes) -> None:
     """Replace ``path`` by ``data`` atomically (used for figure files as well as cache entries)."""
-    path = Path(path)
-    _atomic_write(path, lambda f: f.write(data))
+    _atomic_write(Path(path), lambda f: f.write(data))
 
 
 def store(config: Mapping, arrays: Mapping[str, np.ndarray], *, data=None) -> Path:
