@@ -246,9 +246,7 @@ def _cmd_formula(args):
     for field in placeheld:
         setattr(args, field, 0.5)  # any valid value: the symbolic derivation does not use it
     regime = _regime(args)
-    given = {SYMBOLS[f]: sp.Rational(repr(float(getattr(regime, f))))
-             for f in ("temperature", "real_fraction", "real_weight", "ratio")
-             if getattr(regime, f) is not None and f not in placeheld}
+    given = {SYMBOLS[f]: value for f, value in regime.values().items() if f not in placeheld}
     out = {}
     for metric, (expr, lim) in family.formulas(regime, symbolic=symbolic).items():
         expr, lim = (e.subs(given) if symbolic else e for e in (expr, lim))
