@@ -69,6 +69,17 @@ def _rows(key, shape, chol):
     return jax.random.normal(key, shape + chol.shape[:1]) @ chol.T
 
 
+def _fixed_design(plan: Plan, key, chol):
+    """The shared design ``X`` (``T x d``), or with ``plan.orthonormal`` an orthonormal basis ``U`` of its column space.
+
+    For Gaussian rows the column space of ``X`` is uniform and independent of ``X^T X`` (``X -> H X`` for any
+    orthogonal ``H`` leaves the law of ``X`` unchanged), and every fixed-design fit depends on ``X`` only through
+    ``U`` and ``X^T X`` (:mod:`collapse_theory.subsample`); any basis of the column space gives the same error.
+    """
+    X = _rows(key, (plan.T,), chol)
+    return jnp.linalg.qr(X)[0] if plan.orthonormal else X
+
+
 def _metrics(plan: Plan, deltas, args, k_test, *, white: bool, K=None):
     """``||delta||^2_Sigma`` per iteration, and the held-out MSE on ``test_points`` noiseless points if asked.
 
@@ -101,10 +112,10 @@ def _fast_fixed(plan: Plan, key, args):
     d, S = plan.d, plan.sources
     eye = jnp.eye(d)
     if plan.sampling == "wishart":
-        A = bartlett(k_design, args["df"], d)
+        A = eye if plan.orthonormal else bartlett(k_design, args["df"], d)
         K = solve_triangular(A, eye, lower=True).T                                 # A^{-T}, (d, d)
     else:
-        X = _rows(k_design, (plan.T,), args["chol"])                               # (T, d)
+        X = _fixed_design(plan, k_design, args["chol"])                            # (T, d)
         L = jnp.linalg.cholesky(X.T @ X)
         if plan.sampling == "projected":
             K = solve_triangular(L, eye, lower=True).T                             # L^{-T}, (d, d)
@@ -226,7 +237,7 @@ def _literal(plan: Plan, key, args):
     if plan.fresh:
         designs = jnp.zeros((n, S, C, T, d))
     else:
-        designs = jnp.broadcast_to(_rows(k_design, (T,), chol), (n, S, C, T, d))
+        designs = jnp.broadcast_to(_fixed_design(plan, k_design, chol), (n, S, C, T, d))
 
     def step(carry, x):
         w_prev, labels, designs = carry
@@ -268,7 +279,7 @@ def _subsample(plan: Plan, key, args):
     k_design, _, k_test, k_noise = jax.random.split(key, 4)
     n, T = plan.n, plan.T
     size = min(plan.budget, n * T)
-    X = _rows(k_design, (T,), args["chol"])                                        # (T, d)
+    X = _fixed_design(plan, k_design, args["chol"])                                # (T, d)
     sigma = jnp.sqrt(args["sigma2"])
 
     def step(carry, x):

@@ -46,6 +46,7 @@ class Plan:
         fresh: a new design every iteration.
         test_points: size of the held-out noiseless test set (0: no ``test_mse``).
         conditional: also report ``error_factor``, the error divided by ``sigma^2 tr(Sigma (X^T X)^{-1})``.
+        orthonormal: replace the fixed design by an orthonormal basis of its column space (``X^T X = I``).
     """
 
     kind: str
@@ -61,6 +62,7 @@ class Plan:
     fresh: bool = False
     test_points: int = 0
     conditional: bool = False
+    orthonormal: bool = False
 
 
 @dataclass(frozen=True)

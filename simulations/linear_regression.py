@@ -45,10 +45,11 @@ from ._linear_engines import trajectory
 from ._linear_plan import Plan, coefficients, literal_weights, source_count
 from .result import Result
 
-__all__ = ["ENGINES", "SAMPLINGS", "FIGURE_GRID", "simulate", "simulate_grid", "simulate_cli"]
+__all__ = ["ENGINES", "SAMPLINGS", "DESIGNS", "FIGURE_GRID", "simulate", "simulate_grid", "simulate_cli"]
 
 ENGINES = ("fast", "literal")
 SAMPLINGS = ("labels", "projected", "wishart")
+DESIGNS = ("gaussian", "orthonormal")
 #: The paper's linear figure (§3): d = 32, iterations 1..50, 1000 seeds, T x sigma^2 below.
 FIGURE_GRID = {"d": 32, "n": 50, "seeds": 1000, "Ts": (100, 316, 1000), "sigma2s": (0.01, 0.1, 1.0, 10.0, 100.0)}
 
@@ -82,7 +83,8 @@ def _sigma_cholesky(Sigma, d: int) -> np.ndarray:
         raise InvalidParameterError("Sigma must be positive definite") from None
 
 
-def _prepare(regime, n, *, d, T, sigma2, engine, fresh_design, Sigma, sampling, test_points, conditional=False):
+def _prepare(regime, n, *, d, T, sigma2, engine, fresh_design, Sigma, sampling, test_points, conditional=False,
+             design="gaussian"):
     """Validate the inputs; return the static :class:`Plan` and the traced arguments."""
     if not isinstance(regime, Regime):
         raise InvalidParameterError(f"regime must be a collapse_theory.Regime, got {type(regime).__name__}")
@@ -105,6 +107,10 @@ def _prepare(regime, n, *, d, T, sigma2, engine, fresh_design, Sigma, sampling, 
             raise InvalidParameterError("accumulate-subsample runs on a fixed design; fresh_design must be False")
     if conditional and (fresh_design or subsample):
         raise InvalidParameterError("conditional=True needs a fixed design and a regime with a closed form")
+    design = _choice("design", design, DESIGNS)
+    if design == "orthonormal" and (fresh_design or Sigma is not None):
+        raise InvalidParameterError("design='orthonormal' is a whitened fixed design: it takes neither fresh_design "
+                                    "nor Sigma")
     chol = _sigma_cholesky(Sigma, d)
 
     coef = coefficients(regime, n)
@@ -113,20 +119,21 @@ def _prepare(regime, n, *, d, T, sigma2, engine, fresh_design, Sigma, sampling, 
                 T=None if sampling == "wishart" else T, sources=source_count(regime),
                 copies=int(coef.copies.max()) if sampling == "labels" else 1,
                 window=regime.window, budget=regime.budget, fresh=bool(fresh_design), test_points=test_points,
-                conditional=bool(conditional))
+                conditional=bool(conditional), orthonormal=design == "orthonormal")
     args = {**coef.arrays(), "sigma2": np.float64(sigma2), "chol": chol, "df": np.float64(T)}
     if engine == "literal" and not subsample:
         args["alpha"] = literal_weights(regime, n)
     config = {"model": "linear", "regime": regime.kind, **regime.parameters(), "n": n, "d": d, "T": T,
               "sigma2": sigma2, "engine": engine, "sampling": sampling, "fresh_design": bool(fresh_design),
-              "Sigma": None if Sigma is None else chol @ chol.T, "test_points": test_points}
+              "Sigma": None if Sigma is None else chol @ chol.T, "test_points": test_points,
+              **({"design": design} if design != "gaussian" else {})}
     return plan, args, config
 
 
 def simulate(regime: Regime, n: int, *, key, seeds: int, d: int, T: int, sigma2: float = 1.0,
              engine: str = "fast", fresh_design: bool = False, Sigma=None, keep_values: bool = False,
              chunk: int | None = None, progress: bool = False, sampling: str | None = None,
-             test_points: int = 0, conditional: bool = False) -> Result:
+             test_points: int = 0, conditional: bool = False, design: str = "gaussian") -> Result:
     """Monte Carlo of ``regime`` at iterations ``1..n`` over ``seeds`` seeds: metric ``"test_error"``.
 
     Args:
@@ -148,6 +155,11 @@ def simulate(regime: Regime, n: int, *, key, seeds: int, d: int, T: int, sigma2:
         conditional: also report ``"error_factor"``, the error over ``sigma^2 tr(Sigma (X^T X)^{-1})``: its
             mean is the theory's ``F_n`` exactly, with finite variance even where the error's is infinite
             (``T <= d + 3``); fixed design only.
+        design: ``"gaussian"`` (rows ``N(0, Sigma)``) or ``"orthonormal"``: the fixed design replaced by an
+            orthonormal basis ``U`` of its column space (``U^T U = I``).  With Gaussian rows the test error
+            factorises exactly, ``E_test = E ||delta_U||^2 / (T - d - 1)`` for every fixed-design regime
+            (:mod:`collapse_theory.subsample`), so the orthonormal run estimates the same expectation without
+            the variance of ``X^T X``.
 
     Returns:
         :class:`~simulations.result.Result` with per-iteration mean and standard error; compare with
@@ -157,7 +169,8 @@ def simulate(regime: Regime, n: int, *, key, seeds: int, d: int, T: int, sigma2:
         InvalidParameterError: bad input (``seeds < 1``, ``T <= d + 1``, ``budget < d``, an unknown engine, ...).
     """
     plan, args, config = _prepare(regime, n, d=d, T=T, sigma2=sigma2, engine=engine, fresh_design=fresh_design,
-                                  Sigma=Sigma, sampling=sampling, test_points=test_points, conditional=conditional)
+                                  Sigma=Sigma, sampling=sampling, test_points=test_points, conditional=conditional,
+                                  design=design)
     seeds = _validate.integer("seeds", seeds)
     if chunk is not None:
         chunk = _validate.integer("chunk", chunk)

@@ -65,17 +65,61 @@ def test_gaussian_mean_matches_monte_carlo(T, B, tau, n, seeds):
     assert_within_4se(result, theory, "mean_error", f"T={T} B={B} tau={tau}")
 
 
-def test_linear_regression_bounds_against_the_shared_engine():
-    # d = 10, T = B = 100, n = 1..50 on simulations.linear_regression: the proven lower bound holds (within 4 SE)
-    # at every iteration and is exact at n = 1.  The approximation is not asserted: it is not exact once nT > B.
-    regime = ct.accumulate_subsample(100)
-    n = 50
-    result = engine.simulate(regime, n, key=jax.random.key(7), seeds=128, d=10, T=100)
+@pytest.mark.parametrize("tau, n, seeds", [(1.0, 100, 256), (0.5, 40, 256)])
+def test_linear_regression_lower_bound_against_the_shared_engine(tau, n, seeds):
+    # d = 10, T = B = 100 on simulations.linear_regression: the proven lower bound holds (within 4 SE) at every
+    # iteration and is exact at n = 1.  The approximation is not asserted: it is not exact once nT > B.
+    regime = ct.accumulate_subsample(100, temperature=tau)
+    result = engine.simulate(regime, n, key=jax.random.key(7), seeds=seeds, d=10, T=100)
     lower = subsample.linear_lower_bound(regime, n, d=10, T=100)
     mean, se = result.mean["test_error"], result.se["test_error"]
     assert np.all(mean >= lower - 4 * se), "Monte Carlo below the proven lower bound"
-    z1 = (mean[0] - lower[0]) / se[0]
-    assert abs(z1) <= 4, f"n=1: expected {lower[0]:.6g}, actual {mean[0]:.6g}, SE {se[0]:.3g}, z {z1:.2f}"
+    assert_agrees(mean[:1], se[:1], lower[:1], what="n = 1 (exact)")
+
+
+def test_lower_bound_is_at_least_accumulate_and_exact_within_the_budget():
+    for tau in (1.0, 0.5):
+        accumulate = ct.linear_regression.test_error(ct.accumulate(temperature=tau), 60, d=10, T=100)
+        bound = subsample.linear_lower_bound(ct.accumulate_subsample(100, temperature=tau), 60, d=10, T=100)
+        assert np.all(bound >= accumulate * (1 - 1e-12))
+        # n = 2: the newest generation's T/(nB) = 1/2 replaces accumulate's 1/4.
+        assert bound[1] == pytest.approx(10 / 89 * (1 + tau**2 / 2), rel=1e-12)
+        roomy = subsample.linear_lower_bound(ct.accumulate_subsample(350, temperature=tau), 6, d=10, T=100)
+        np.testing.assert_allclose(roomy[:3], accumulate[:3], rtol=1e-12)
+    limit = subsample.limits(ct.accumulate_subsample(100, temperature=0.5), d=10, T=100)["test_error_lower_bound"]
+    assert limit == pytest.approx(ct.linear_regression.limit(ct.accumulate(temperature=0.5), d=10, T=100), rel=1e-12)
+
+
+def test_orthonormal_design_factorises_the_error():
+    # E_test = E ||delta_U||^2 / (T - d - 1): two independent runs, Gaussian and orthonormal design, agree within
+    # the standard error of their difference.
+    regime = ct.accumulate_subsample(30)
+    d, T, n = 5, 20, 30
+    gauss = engine.simulate(regime, n, key=jax.random.key(11), seeds=4000, d=d, T=T)
+    ortho = engine.simulate(regime, n, key=jax.random.key(12), seeds=4000, d=d, T=T, design="orthonormal")
+    c = T - d - 1
+    diff = ortho.mean["test_error"] - c * gauss.mean["test_error"]
+    se = np.hypot(ortho.se["test_error"], c * gauss.se["test_error"])
+    assert_agrees(diff, se, 0.0, what="orthonormal - (T-d-1) gaussian")
+
+
+@pytest.mark.parametrize("sampling", ["wishart", "labels"])
+def test_orthonormal_design_gives_sigma2_d_F_n(sampling):
+    # With U^T U = I every paper regime's error is sigma^2 d F_n: the factorisation without the kappa factor.
+    d, T = 6, 30
+    for regime in (ct.accumulate(), ct.window(2)):
+        result = engine.simulate(regime, 8, key=jax.random.key(3), seeds=2000, d=d, T=T, sigma2=2.0,
+                                 design="orthonormal", sampling=sampling)
+        theory = np.asarray(ct.linear_regression.test_error(regime, 8, d=d, T=T, sigma2=2.0)) * (T - d - 1)
+        assert_within_4se(result, theory, "test_error", f"{regime.label} {sampling}")
+
+
+def test_design_option_is_validated():
+    with pytest.raises(ct.InvalidParameterError, match="design must be one of gaussian, orthonormal"):
+        engine.simulate(ct.accumulate(), 2, key=jax.random.key(0), seeds=2, d=2, T=5, design="haar")
+    with pytest.raises(ct.InvalidParameterError, match="orthonormal"):
+        engine.simulate(ct.accumulate(), 2, key=jax.random.key(0), seeds=2, d=2, T=5, design="orthonormal",
+                        Sigma=np.eye(2))
 
 
 def test_cli_error_and_limit(capsys):
