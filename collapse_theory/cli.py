@@ -224,6 +224,8 @@ def _theory(family, regime, params):
     if regime.kind == "accumulate-subsample" and family.NAME == "linear":
         from . import subsample
 
+        # Two numbers of different standing share the output: say which is which.
+        print(f"note: {subsample.LINEAR_NOTE}", file=sys.stderr)
         return subsample
     return family
 

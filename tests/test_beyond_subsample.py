@@ -128,7 +128,9 @@ def test_cli_error_and_limit(capsys):
     from collapse_theory import cli
 
     assert cli.main(["error", "--regime", "accumulate-subsample", "--budget", "100", "--n", "5", "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert captured.err.startswith("note:") and "approximation" in captured.err and "proven" in captured.err
     regime = ct.accumulate_subsample(100)
     np.testing.assert_allclose(out["metrics"]["test_error"], subsample.linear_approximation(regime, 5, d=10, T=100))
     np.testing.assert_allclose(out["metrics"]["test_error_lower_bound"],
