@@ -50,7 +50,8 @@ def error_factor(regime: Regime, *, symbolic: bool = False) -> sp.Expr:
     if not regime.has_closed_form:
         raise NoClosedFormError(
             "accumulate-subsample has no known closed form (each fit uses a random subset of the pool); "
-            "simulate it with `collapse-theory simulate`"
+            "`collapse-theory error` gives a proven lower bound and an approximation (collapse_theory.subsample), "
+            "`collapse-theory simulate` the Monte Carlo"
         )
     if regime.kind == "window":
         return _window_factor(regime, symbolic=symbolic)

@@ -296,7 +296,9 @@ def fresh_real(real_weight: float, ratio: float = 1.0, *, temperature: float = 1
 def accumulate_subsample(budget: int, *, temperature: float = 1.0) -> Regime:
     """Accumulate a pool of all generations, then fit on a uniform random subset of size ``budget``.
 
-    No closed form is known; the Monte Carlo simulates it.
+    No closed form in ``n``.  :mod:`collapse_theory.subsample` has the exact expected error of the Gaussian-mean
+    model (a recursion), and for linear regression the exact values where they exist, a proven lower bound and
+    an approximation; the Monte Carlo simulates every model.
     """
     return Regime("accumulate-subsample", temperature=temperature, budget=budget)
 

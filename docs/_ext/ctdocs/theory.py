@@ -151,6 +151,30 @@ def _call(regime) -> str:
     return f"ct.{regime.kind.replace('-', '_')}({', '.join(args)})"
 
 
+def _subsample_section(regime) -> str:
+    """What is known without a closed form: :mod:`collapse_theory.subsample`'s bound and approximation."""
+    from collapse_theory import subsample
+
+    iterations = (1, 2, 5, 10, 50, 100)
+    n = max(iterations)
+    lower = subsample.linear_lower_bound(regime, n, **NUMERIC)
+    approx = subsample.linear_approximation(regime, n, **NUMERIC)
+    accumulate = linear_regression.test_error(ct.accumulate(temperature=regime.temperature), n, **NUMERIC)
+    rows = [[i, f"{accumulate[i - 1]:.6g}", f"{lower[i - 1]:.6g}", f"{approx[i - 1]:.6g}"] for i in iterations]
+    setting = ", ".join(f"{k} = {v:g}" for k, v in NUMERIC.items())
+    return "\n".join([
+        "\n## What is known\n",
+        "See {py:mod}`collapse_theory.subsample` for the derivations.  The Gaussian-mean model has an exact "
+        "recursion.  For linear regression the error factorises exactly as "
+        + inline_math(r"E_{\mathrm{test}}(n) = \mathbb{E}\|\tilde\delta_n\|^2/(T-d-1)") +
+        " (orthonormal design; `design=\"orthonormal\"` in the simulator), and it is at least accumulate's "
+        "error (a proven bound, below); the approximation is not exact once the pool exceeds the budget.\n",
+        f"Linear regression, `{_call(regime)}`, {setting} (`collapse-theory error --regime accumulate-subsample "
+        f"--budget {regime.budget}`):\n",
+        table(["n", "accumulate", "proven lower bound", "approximation"], rows),
+    ]) + "\n"
+
+
 def regime_page(kind: str) -> str:
     """The page of one regime kind."""
     regime = EXAMPLES[kind]()
@@ -160,7 +184,8 @@ def regime_page(kind: str) -> str:
             derivation.error_factor(regime)
         except NoClosedFormError as exc:
             reason = str(exc)
-        return head + f"\n## Closed form\n\nNone: `{_call(regime)}` raises `NoClosedFormError`: {reason}.\n"
+        return head + f"\n## Closed form\n\nNone: `{_call(regime)}` raises `NoClosedFormError`: {reason}.\n" + \
+            _subsample_section(regime)
     return "\n".join([head, _step_section(regime), _closed_section(regime), _values_section(regime), _assumptions()])
 
 
