@@ -55,13 +55,14 @@ def test_invalid_input():
         subsample.linear_approximation(ct.accumulate_subsample(5), 5, d=10, T=100)
 
 
-@pytest.mark.parametrize("T, B, tau, n, seeds", [(100, 100, 1.0, 100, 512), (10, 25, 0.7, 30, 1024),
-                                                 (20, 7, 1.0, 30, 1024)])
-def test_gaussian_mean_matches_monte_carlo(T, B, tau, n, seeds):
-    # d = 1: E ||mu_n - mu||^2 is d times the one-coordinate value (tested above), the subsets being shared.
+@pytest.mark.parametrize("d, T, B, tau, n, seeds", [(10, 100, 100, 1.0, 100, 512), (1, 10, 25, 0.7, 30, 1024),
+                                                    (1, 20, 7, 1.0, 30, 1024)])
+def test_gaussian_mean_matches_monte_carlo(d, T, B, tau, n, seeds):
+    # The grid point d = 10, T = B = 100, n = 1..100, and two small ones with d = 1 (E ||mu_n - mu||^2 is
+    # d times the one-coordinate value, tested above).
     regime = ct.accumulate_subsample(B, temperature=tau)
-    theory = subsample.gaussian_mean_error(regime, n, d=1, T=T, sigma2=1.0)
-    result = sim.simulate_gaussian_mean(regime, n, key=jax.random.key(20241), seeds=seeds, d=1, T=T, chunk=1024)
+    theory = subsample.gaussian_mean_error(regime, n, d=d, T=T, sigma2=1.0)
+    result = sim.simulate_gaussian_mean(regime, n, key=jax.random.key(20241), seeds=seeds, d=d, T=T, chunk=1024)
     assert_within_4se(result, theory, "mean_error", f"T={T} B={B} tau={tau}")
 
 
