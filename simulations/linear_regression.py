@@ -126,7 +126,7 @@ def _prepare(regime, n, *, d, T, sigma2, engine, fresh_design, Sigma, sampling, 
     config = {"model": "linear", "regime": regime.kind, **regime.parameters(), "n": n, "d": d, "T": T,
               "sigma2": sigma2, "engine": engine, "sampling": sampling, "fresh_design": bool(fresh_design),
               "Sigma": None if Sigma is None else chol @ chol.T, "test_points": test_points,
-              **({"design": design} if design != "gaussian" else {})}
+              "design": design}
     return plan, args, config
 
 
