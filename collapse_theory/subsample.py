@@ -27,8 +27,8 @@ The limit ``F_oo = lim F_n`` exists (``F_n - F_oo = O(1/n)``: ``P_n/n^2`` conver
 
 **Linear regression with a shared X.**  The subset's design ``X_S`` repeats rows of ``X`` with random
 multiplicities ``m_j`` (how many generations' copies of design point ``j`` it holds), and the fit involves
-``(X^T M X)^{-1}`` over random multisets.  No closed form is known: already ``E tr(W_1 + 2 W_2)^{-1}`` for two
-independent Wishart matrices (one repeated row class) is a hypergeometric function of matrix argument.  What is
+``(X^T M X)^{-1}`` over random multisets.  No closed form is known: already one class of repeated rows needs
+``E tr(W_1 + 2 W_2)^{-1}`` for two independent Wishart matrices, for which none is known either.  What is
 exact and what is not (Gaussian rows ``x ~ N(0, I_d)``, ``A_n = (X_S^T X_S)^{-1}``; every subset design is
 assumed to have rank ``d``, which fails only if a subset holds fewer than ``d`` distinct design points,
 probability at most ``C(T, d-1) ((d-1)/T)^B``):
@@ -63,9 +63,9 @@ probability at most ``C(T, d-1) ((d-1)/T)^B``):
   tau^2 (pi^2/6 - 1))``.
 * an approximation (:func:`linear_approximation`): ``sigma^2 kappa F_n``, the Gaussian-mean recursion with
   ``1/T`` replaced by ``kappa`` (exact in the two cases above).  It ignores the extra variance of the
-  repeated-row design and lies *below* the truth once ``nT > B``: against 8000 seeds at d = 10,
-  T = B = 100 it is 2.6% low at n = 2, 7.6% at n = 10 and 9.9% at n = 100 (z up to 17), so it is a guide,
-  not a value within Monte Carlo error.
+  repeated-row design and lies *below* the truth once ``nT > B``: at d = 10, T = B = 100 the Monte Carlo
+  (8000 seeds) exceeds it by 2.6% at n = 2, 7.6% at n = 10 and 9.9% at n = 100 (z up to 16.6), so it is a
+  guide, not a value within Monte Carlo error.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ __all__ = [
 
 #: What the CLI says beside the linear-regression numbers.
 LINEAR_NOTE = ("accumulate-subsample has no closed form for linear regression: test_error is an approximation "
-               "(low by up to ~10% at d=10, T=B=100), test_error_lower_bound is a proven bound")
+               "(the truth exceeds it by up to 10% at d=10, T=B=100), test_error_lower_bound is a proven bound")
 
 
 def _budget(regime: Regime) -> int:
