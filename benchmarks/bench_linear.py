@@ -2,9 +2,10 @@
 
 Four measurements, each a ratio against a baseline timed in the same run (issue 4):
 
-1. ``collapse-theory simulate`` at 10^5 seeds, timed as a whole process (start-up and compilation included),
-   per seed, against a numpy loop (``np.linalg.lstsq`` on the literal training set, per seed, per iteration)
-   timed on a few seeds; d = 10, T = 100, 100 iterations; replace and accumulate.
+1. ``collapse-theory simulate`` at 10^5 seeds, timed as a whole process (start-up included), per seed, against a
+   numpy loop (``np.linalg.lstsq`` on the literal training set, per seed, per iteration) timed on a few seeds;
+   d = 10, T = 100, 100 iterations; replace and accumulate.  Twice on a fresh cache directory: the first process
+   derives and compiles, the second loads the compiled simulator from JAX's on-disk compilation cache.
 2. Accumulate at 200 against 100 iterations, for the engine (linear) and for the numpy loop (quadratic).
 3. The paper's figure grid (T in {100, 316, 1000} x 5 sigma^2, d = 32, 50 iterations, replace and accumulate,
    1000 seeds each) in one process, compilation included.
@@ -14,8 +15,10 @@ Four measurements, each a ratio against a baseline timed in the same run (issue 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -42,16 +45,24 @@ def numpy_loop(regime: str, seeds: int, n: int = N, *, d: int = D, T: int = T) -
     return (time.perf_counter() - start) / seeds
 
 
-def cli_seconds(regime: str, seeds: int = CLI_SEEDS, n: int = N) -> float:
-    """Wall time of a whole ``collapse-theory simulate`` process."""
+def cli_seconds(regime: str, seeds: int = CLI_SEEDS, n: int = N, *, cache: str | None = None) -> float:
+    """Wall time of a whole ``collapse-theory simulate`` process, with ``COLLAPSE_THEORY_CACHE=cache`` if given."""
     cmd = [sys.executable, "-m", "collapse_theory", "simulate", "--model", "linear", "--regime", regime,
            "--d", str(D), "--T", str(T), "--sigma2", "1", "--n", str(n), "--seeds", str(seeds), "--seed", "0",
            "--json", "--quiet"]
+    env = {**os.environ, "COLLAPSE_THEORY_CACHE": cache} if cache else None
     start = time.perf_counter()
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
     elapsed = time.perf_counter() - start
     assert json.loads(out)["seeds"] == seeds
     return elapsed
+
+
+def cli_cold_and_warm(regime: str) -> tuple[float, float]:
+    """A first process on an empty cache (derivation and compilation included), then the same command again
+    (compiled simulator loaded from the on-disk cache)."""
+    with tempfile.TemporaryDirectory() as cache:
+        return cli_seconds(regime, cache=cache), cli_seconds(regime, cache=cache)
 
 
 def _warm_time(fn, repeats: int = 2) -> float:
@@ -117,11 +128,12 @@ def main():
     rows = []
     base = {"replace": numpy_loop("replace", 20), "accumulate": numpy_loop("accumulate", 3)}
     for regime in ("replace", "accumulate"):
-        wall = cli_seconds(regime)
-        per_seed = wall / CLI_SEEDS
-        rows.append((f"CLI {regime}, {CLI_SEEDS} seeds (process, compile included)", f"{wall:.2f} s",
-                     f"numpy loop {base[regime] * 1e3:.2f} ms/seed, CLI {per_seed * 1e6:.1f} us/seed",
-                     f"{base[regime] / per_seed:.0f}x"))
+        for label, wall in zip(("empty cache: compile included", "repeated: compiled code from the cache"),
+                               cli_cold_and_warm(regime)):
+            per_seed = wall / CLI_SEEDS
+            rows.append((f"CLI {regime}, {CLI_SEEDS} seeds (process; {label})", f"{wall:.2f} s",
+                         f"numpy loop {base[regime] * 1e3:.2f} ms/seed, CLI {per_seed * 1e6:.1f} us/seed",
+                         f"{base[regime] / per_seed:.0f}x"))
     scaling = accumulate_scaling()
     rows.append(("engine accumulate 200 vs 100 iterations (20000 seeds, warm)",
                  f"{scaling[200]:.2f} s / {scaling[100]:.2f} s", "", f"{scaling[200] / scaling[100]:.2f}x"))

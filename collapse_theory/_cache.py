@@ -3,7 +3,8 @@
 Entries live under ``$COLLAPSE_THEORY_CACHE`` (default ``$XDG_CACHE_HOME/collapse-theory`` or
 ``~/.cache/collapse-theory``), one file per (function, regime, options, package version), holding the
 expression's ``srepr``.  Writes are atomic (temporary file, then rename); an unreadable entry is re-derived.
-Set ``COLLAPSE_THEORY_CACHE=off`` to disable.
+Set ``COLLAPSE_THEORY_CACHE=off`` to disable.  The command line also keeps JAX's compiled simulators in its
+``xla/`` subfolder (:func:`collapse_theory.cli._persist_compilations`).
 """
 
 from __future__ import annotations

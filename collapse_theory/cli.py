@@ -304,7 +304,27 @@ def _cmd_limit(args):
         print(f"{metric} -> {_fmt(float(value))}")
 
 
+def _persist_compilations() -> None:
+    """Keep compiled simulators on disk (JAX's compilation cache, beside the derivation cache) across processes.
+
+    Compilation is most of a short simulation's wall time; a repeated command then loads the executable instead
+    of rebuilding it.  Only for a real process (``main()`` reading ``sys.argv``): JAX's configuration is
+    process-wide, so a caller of ``main([...])`` inside Python keeps its own.
+    """
+    from ._cache import cache_dir
+
+    directory = cache_dir()
+    if directory is None:
+        return
+    import jax
+
+    jax.config.update("jax_compilation_cache_dir", str(directory / "xla"))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)  # the default 1 s would skip ours
+
+
 def _cmd_simulate(args, *, check=False):
+    if args.process:
+        _persist_compilations()
     family = _family(args.model)
     regime = _regime(args)
     params = _params(args, family)
@@ -348,6 +368,7 @@ def main(argv=None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        args.process = argv is None
         if args.command is None:
             parser.print_help()
             return 2

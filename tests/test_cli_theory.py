@@ -161,3 +161,22 @@ def test_help_shows_an_example(capsys, command):
         main([command, "--help"])
     assert exit_info.value.code == 0
     assert "example: collapse-theory " + command in capsys.readouterr().out
+
+
+def test_a_repeated_simulate_process_loads_its_compiled_simulator(tmp_path):
+    # A real process keeps JAX's compiled simulators under $COLLAPSE_THEORY_CACHE/xla; the second, identical
+    # command loads them and prints the same numbers bit for bit.
+    import os
+
+    cmd = [sys.executable, "-m", "collapse_theory", "simulate", "--model", "linear", "--regime", "replace",
+           "--d", "3", "--T", "9", "--n", "4", "--seeds", "16", "--seed", "1", "--json", "--quiet"]
+    env = {**os.environ, "COLLAPSE_THEORY_CACHE": str(tmp_path)}
+    first = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+    def entries():
+        return {p.name: p.stat().st_mtime_ns for p in (tmp_path / "xla").iterdir()}
+
+    stored = entries()
+    assert stored, "no compiled executable was stored"
+    second = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+    assert entries() == stored  # loaded: nothing was compiled and written again
+    assert json.loads(second) == json.loads(first)
