@@ -11,7 +11,7 @@ a change of shapes or of ``fn`` does.
 
 On a CPU, keep the default single device: XLA already spreads one device's work over every core, and splitting
 the host into several devices (``XLA_FLAGS=--xla_force_host_platform_device_count=K``) gains nothing.  With as
-many forced devices as cores it can also hang: with 2 devices on 2 cores, XLA 0.10.2 never returned once a chunk
+many forced devices as cores it can also hang: with 2 devices on 2 cores, jax 0.10.2 never returned once a chunk
 held 500 seeds (400 ran).  Several forced CPU devices serve only to test the sharding, on small chunks.
 """
 
