@@ -74,9 +74,9 @@ import math
 
 import numpy as np
 
-from . import _validate
+from . import _validate, linear_regression
 from .errors import InvalidParameterError
-from .regimes import Regime
+from .regimes import Regime, accumulate
 
 __all__ = [
     "factors",
@@ -197,13 +197,12 @@ def linear_lower_bound(regime: Regime, n: int, *, d: int, T: int, sigma2: float 
     d, T, B = _linear_design(regime, d, T)
     sigma2 = _validate.positive("sigma2", sigma2)
     n = _validate.integer("n", n)
-    kappa = d / (T - d - 1)
+    accumulated = np.asarray(linear_regression.test_error(accumulate(temperature=regime.temperature), n, d=d, T=T,
+                                                          sigma2=sigma2), dtype=np.float64)
+    before = np.concatenate([[0.0], accumulated[:-1]])                      # accumulate's error at n - 1
     iterations = np.arange(1, n + 1)
-    v = np.where(iterations == 1, 1.0, float(regime.temperature) ** 2)
-    accumulated = np.cumsum(v / iterations**2)                              # F_n of accumulate
-    before = accumulated - v / iterations**2                                 # sum_{i<n} v_i/i^2
-    bound = np.where(iterations * T <= B, accumulated, before + v * T / (iterations * B))
-    out = sigma2 * kappa * bound
+    newest = sigma2 * d / (T - d - 1) * float(regime.temperature) ** 2 * T / (iterations * B)
+    out = np.where(iterations * T <= B, accumulated, before + newest)
     out[0] = sigma2 * d / (min(B, T) - d - 1)
     return out
 
@@ -232,6 +231,6 @@ def limits(regime: Regime, *, d: int, T: int, sigma2: float = 1.0) -> dict:
     """
     d, T, _ = _linear_design(regime, d, T)
     sigma2 = _validate.positive("sigma2", sigma2)
-    tau2 = float(regime.temperature) ** 2
     return {"test_error": linear_limit_approximation(regime, d=d, T=T, sigma2=sigma2),
-            "test_error_lower_bound": sigma2 * d / (T - d - 1) * (1.0 + tau2 * (math.pi**2 / 6 - 1.0))}
+            "test_error_lower_bound": linear_regression.limit(accumulate(temperature=regime.temperature), d=d, T=T,
+                                                              sigma2=sigma2)}
