@@ -109,8 +109,8 @@ def simulate(regime: Regime, n: int, *, key, seeds: int, K: int = 10, T: int = 1
     n = _validate.integer("n", n)
     B = regime.budget or 1
     g = np.arange(1, n + 1)
-    args = {"p0": jnp.asarray(p0, dtype=jnp.float64), "g": jnp.asarray(g),
-            "b": jnp.asarray(np.minimum(B, g * T), dtype=jnp.float64)}
+    args = {"p0": jnp.asarray(np.asarray(p0)), "g": jnp.asarray(g),
+            "b": jnp.asarray(np.minimum(B, g * T) * 1.0)}
     config = {"model": "discrete", "regime": regime.kind, **regime.parameters(), "n": n, "K": K, "T": T,
               "p0": list(p0), "seeds": seeds}
     if chunk is None:
@@ -156,7 +156,7 @@ def collapse_times(*, key, seeds: int, K: int = 2, T: int = 100, p0=None, limit:
     """
     K, T, p0 = check(Regime("replace"), K=K, T=T, p0=p0)
     limit = _validate.integer("limit", limit if limit is not None else 200 * T)
-    result = _seeds.run(_collapse_path(K, T, limit), jnp.asarray(p0, dtype=jnp.float64), key=key, seeds=seeds,
+    result = _seeds.run(_collapse_path(K, T, limit), jnp.asarray(np.asarray(p0)), key=key, seeds=seeds,
                         chunk=chunk, config={"model": "discrete-collapse", "K": K, "T": T, "p0": list(p0),
                                              "limit": limit, "seeds": seeds}, keep_values=True)
     if np.any(result.values["collapse_iteration"] >= limit):
