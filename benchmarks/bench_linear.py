@@ -82,7 +82,7 @@ def engine_vs_normals(seeds: int = CLI_SEEDS):
 
     import collapse_theory as ct
     from simulations import seeds as seeds_module
-    from simulations._linear_engines import bartlett
+    from simulations.wishart import bartlett
     from simulations.linear_regression import simulate
 
     key = jax.random.key(0)

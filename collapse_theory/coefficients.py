@@ -1,4 +1,4 @@
-"""The coefficient recursion: the single source of truth for every regime's test error (THEORY.md §2).
+"""The coefficient recursion: the single source of truth for every regime's test error (docs/theory/formalism.md §2).
 
 With ``delta_n = w_n - w*`` linear in the noise, ``delta_n = sum_s c_{n s} Z_s`` where ``Z_s = X^+ E_s`` and
 

@@ -1,4 +1,4 @@
-"""Closed forms of the error factor ``F_n`` derived in sympy from a regime's weights (THEORY.md §2).
+"""Closed forms of the error factor ``F_n`` derived in sympy from a regime's weights (docs/theory/formalism.md §2).
 
 ``E_test(n) = sigma^2 kappa F_n`` with ``F_n = sum_s c_{n s}^2 v_s``.  Two derivations, both from the regime
 value itself, neither typed in:

@@ -1,4 +1,4 @@
-"""The whole distribution of the linear-regression test error, not only its mean (THEORY.md §2).
+"""The whole distribution of the linear-regression test error, not only its mean (docs/theory/formalism.md §2).
 
 With a fixed design ``X`` and Gaussian label noise, ``delta_n = w_n - w*`` is exactly Gaussian given ``X``:
 

@@ -1,6 +1,6 @@
 """A Gaussian fitted again and again to its own samples: exact mean error, covariance shrinkage and KL.
 
-Setting (THEORY.md §3): truth ``N(mu_0, Sigma_0)`` in ``R^d``; iteration ``n`` fits the mean and covariance by
+Setting (docs/theory/formalism.md §3): truth ``N(mu_0, Sigma_0)`` in ``R^d``; iteration ``n`` fits the mean and covariance by
 maximum likelihood (divisor = number of points; ``unbiased=True``: the reliability-weights divisor, ``T - 1``
 for one generation) to its training set, then draws ``T`` points from ``N(mu_n, tau^2 Sigma_n)`` (``tau``: the
 regime's temperature).  Every metric is invariant under affine maps of the data, so ``mu_0 = 0`` and

@@ -1,6 +1,6 @@
 """A Gaussian kernel density estimate fitted again and again to its own samples: the exact variance.
 
-Setting (THEORY.md §3): the fit of iteration ``n`` is the KDE ``sum_p w_p N(x_p, h^2 I)`` on its training set
+Setting (docs/theory/formalism.md §3): the fit of iteration ``n`` is the KDE ``sum_p w_p N(x_p, h^2 I)`` on its training set
 (point weights ``w_p = alpha_{n s} / N_s`` from the regime); sampling it is a stored point plus ``h N(0, I)``.
 Its covariance is the training set's weighted ML covariance plus ``h^2 I``, so with
 ``eta = dim h^2 / tr Sigma_0 = h^2 / sigma_0^2`` (``sigma_0^2``: the truth's variance per coordinate) the metric

@@ -1,6 +1,6 @@
 """Linear regression fit again and again on its own labels: exact test error for every regime.
 
-Setting (paper §3, THEORY.md §1): rows ``x ~ N(0, Sigma)`` in ``R^d``, ``y = x^T w* + eps``,
+Setting (paper §3, docs/theory/formalism.md §1): rows ``x ~ N(0, Sigma)`` in ``R^d``, ``y = x^T w* + eps``,
 ``eps ~ N(0, sigma^2)``; one design ``X`` (``T x d``, full column rank) reused at every iteration; ordinary least
 squares, no ridge; iteration 1 fits real labels.  For a regime with coefficient recursion ``c_{n s}``
 (:mod:`collapse_theory.coefficients`),

@@ -1,6 +1,6 @@
 """A data regime as a value: how the training set of every iteration is built.
 
-THEORY.md §2.  Generation ``j`` contributes labels ``Y_j = X w_{p(j)} + E_j`` where the parent ``p(j)`` is the
+docs/theory/formalism.md §2.  Generation ``j`` contributes labels ``Y_j = X w_{p(j)} + E_j`` where the parent ``p(j)`` is the
 previous model (synthetic data) or the truth (real data), and ``E_j`` has per-entry variance
 ``tau_j^2 sigma^2 / m_j`` (``tau``: sampling temperature, ``m``: multiplicity, how many label draws on ``X`` the
 generation averages).  Iteration ``n`` fits weighted least squares on all generations so far with weights
@@ -20,13 +20,12 @@ simulators consume.  Iteration 1 always fits the real data alone.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from typing import Optional
 
 import sympy as sp
 
 from . import _validate
+from . import kinds as _kinds
 from .errors import InvalidParameterError
 
 __all__ = [
@@ -45,15 +44,13 @@ __all__ = [
     "SYMBOLS",
 ]
 
-KINDS = ("replace", "accumulate", "replace-multiple", "window", "mix", "fresh-real", "accumulate-subsample")
+#: The registered regime kinds' names (:mod:`collapse_theory.kinds`).
+KINDS = _kinds.names()
 
-#: Symbols standing for the regime parameters in symbolic derivations.
-SYMBOLS = {
-    "temperature": sp.Symbol("tau", nonnegative=True),
-    "real_fraction": sp.Symbol("lambda", positive=True),
-    "real_weight": sp.Symbol("w", positive=True),
-    "ratio": sp.Symbol("k", positive=True),
-}
+#: Symbols standing for the regime parameters in symbolic derivations: the temperature and every option that
+#: declares one.
+SYMBOLS = {"temperature": sp.Symbol("tau", nonnegative=True),
+           **{o.name: sp.Symbol(o.symbol, positive=True) for o in _kinds.OPTIONS.values() if o.symbol}}
 
 
 @dataclass(frozen=True)
@@ -101,85 +98,106 @@ def _exact(value) -> sp.Expr:
     return sp.Rational(repr(float(value)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False, repr=False)
 class Regime:
-    """How iteration ``n``'s training set is built (THEORY.md §2).  Build one with the constructors below.
+    """How iteration ``n``'s training set is built (docs/theory/formalism.md §2).  Build one with the constructors
+    below, with :func:`from_name`, or as ``Regime(kind, temperature=..., **options)``.
 
     Attributes:
-        kind: one of :data:`KINDS`.
+        kind: a registered kind (:func:`collapse_theory.kinds.names`).
         temperature: ``tau >= 0``; synthetic labels carry noise variance ``tau^2 sigma^2``.
-        window: ``k >= 1`` generations kept (``window`` only).
-        real_fraction: weight ``lambda`` in [0, 1] on the original real data (``mix`` only).
-        real_weight: weight ``w`` in [0, 1] on fresh real data (``fresh-real`` only).
-        ratio: ``k > 0``, real:synthetic size ``k:1`` (``fresh-real`` only).
-        budget: training-set size ``B >= 1`` drawn from the pool (``accumulate-subsample`` only).
+        options: the kind's options as ``(name, value)`` pairs, in registry order; each is also an attribute
+            (``regime.window``, ``regime.real_fraction``, ``regime.budget``, ...), ``None`` where not set.
     """
 
     kind: str
-    temperature: float = 1.0
-    window: Optional[int] = None
-    real_fraction: Optional[float] = None
-    real_weight: Optional[float] = None
-    ratio: Optional[float] = None
-    budget: Optional[int] = None
+    temperature: float
+    options: tuple
 
-    def __post_init__(self):
-        kind = str(self.kind).replace("_", "-")
-        if kind not in KINDS:
-            raise InvalidParameterError(f"regime must be one of {', '.join(KINDS)}, got {self.kind!r}")
-        object.__setattr__(self, "kind", kind)
-        object.__setattr__(self, "temperature", _validate.nonnegative("temperature", self.temperature))
-        required = {
-            "window": ("window",),
-            "mix": ("real_fraction",),
-            "fresh-real": ("real_weight", "ratio"),
-            "accumulate-subsample": ("budget",),
-        }.get(kind, ())
-        for field in ("window", "real_fraction", "real_weight", "ratio", "budget"):
-            value = getattr(self, field)
-            if field in required and value is None:
-                raise InvalidParameterError(f"regime {kind} needs {_HINTS[field]}")
-            if field not in required and value is not None:
-                raise InvalidParameterError(f"regime {kind} takes no {field.replace('_', '-')}")
-        if self.window is not None:
-            object.__setattr__(self, "window", _validate.integer("window", self.window))
-        if self.budget is not None:
-            object.__setattr__(self, "budget", _validate.integer("budget", self.budget))
-        if self.real_fraction is not None:
-            object.__setattr__(self, "real_fraction", _validate.unit_interval("real-fraction", self.real_fraction))
-        if self.real_weight is not None:
-            object.__setattr__(self, "real_weight", _validate.unit_interval("real-weight", self.real_weight))
-        if self.ratio is not None:
-            object.__setattr__(self, "ratio", _validate.positive("ratio", self.ratio))
+    def __init__(self, kind: str, temperature: float = 1.0, options=(), **named):
+        spec = _kinds.kind(kind)
+        given = {**dict(options), **{k: v for k, v in named.items() if v is not None}}
+        unknown = [k for k in given if k not in _kinds.OPTIONS]
+        if unknown:
+            raise InvalidParameterError(f"unknown regime option {unknown[0]!r}; options are "
+                                        + ", ".join(o.display for o in _kinds.OPTIONS.values()))
+        for name, value in spec.defaults.items():
+            given.setdefault(name, value)
+        wanted = (*spec.options, *(o for o in spec.defaults if o not in spec.options))
+        for name in given:
+            if name not in wanted:
+                raise InvalidParameterError(f"regime {spec.name} takes no {_kinds.OPTIONS[name].display}")
+        cleaned = []
+        for name in _kinds.OPTIONS:
+            if name in wanted:
+                option = _kinds.OPTIONS[name]
+                if name not in given:
+                    raise InvalidParameterError(f"regime {spec.name} needs {option.hint}")
+                cleaned.append((name, option.check(option.display, given[name])))
+        object.__setattr__(self, "kind", spec.name)
+        object.__setattr__(self, "temperature", _validate.nonnegative("temperature", temperature))
+        object.__setattr__(self, "options", tuple(cleaned))
+
+    def __getattr__(self, name):
+        # Only reached for names that are not fields: every registered option reads as an attribute.
+        if name in _kinds.OPTIONS:
+            return dict(object.__getattribute__(self, "options")).get(name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __repr__(self) -> str:
+        args = [repr(self.kind), *(f"{k}={v!r}" for k, v in self.options)]
+        if self.temperature != 1.0:
+            args.append(f"temperature={self.temperature!r}")
+        return f"Regime({', '.join(args)})"
+
+    def _repr_latex_(self) -> str:
+        """The linear-regression closed form, for notebooks (the regime's own description otherwise)."""
+        if not self.has_closed_form:
+            return f"$\\text{{{self.label}: no closed form}}$"
+        from . import linear_regression
+        from .symbolic import latex
+
+        return f"$E_{{\\mathrm{{test}}}}(n) = {latex(linear_regression.expression(self))}$"
 
     # -- description -------------------------------------------------------------------------------------
 
+    @property
+    def spec(self) -> "_kinds.Kind":
+        """The registered :class:`~collapse_theory.kinds.Kind` of this regime."""
+        return _kinds.kind(self.kind)
+
     def parameters(self) -> dict:
-        """The regime's parameters that are set, as plain numbers (for JSON and cache keys)."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-                if f.name != "kind" and getattr(self, f.name) is not None}
+        """The regime's temperature and options, as plain numbers (for JSON and cache keys)."""
+        return {"temperature": self.temperature, **dict(self.options)}
+
+    def to_json(self) -> dict:
+        """``{"kind": ..., "temperature": ..., **options}``: the one serialisation of a regime."""
+        return {"kind": self.kind, **self.parameters()}
+
+    @classmethod
+    def from_json(cls, data) -> "Regime":
+        """The inverse of :meth:`to_json` (validated like any construction)."""
+        if not isinstance(data, dict) or "kind" not in data:
+            raise InvalidParameterError(f"a regime in JSON is an object with a 'kind', got {data!r}")
+        data = dict(data)
+        return cls(data.pop("kind"), **data)
 
     @property
     def label(self) -> str:
         """A short legend label, e.g. ``mix(λ=0.3)`` or ``replace, τ=0.5``."""
-        parts = {"window": "k={}", "real_fraction": "λ={}", "real_weight": "w={}", "ratio": "k={}",
-                 "budget": "B={}"}
-        inner = [fmt.format(_short(getattr(self, f))) for f, fmt in parts.items() if getattr(self, f) is not None]
+        inner = [_kinds.OPTIONS[f].label.format(_short(v)) for f, v in self.options]
         out = self.kind + (f"({', '.join(inner)})" if inner else "")
         return out if self.temperature == 1.0 else f"{out}, τ={_short(self.temperature)}"
 
     @property
     def has_closed_form(self) -> bool:
-        return self.kind != "accumulate-subsample"
+        """Whether the fixed-design coefficient algebra applies (every kind but the subsampling ones)."""
+        return self.spec.fixed_design
 
     def values(self, *, symbolic: bool = False) -> dict:
         """Parameter values for derivations: exact rationals, or the symbols of :data:`SYMBOLS`."""
-        out = {}
-        for field, symbol in SYMBOLS.items():
-            value = getattr(self, field)
-            if value is not None:
-                out[field] = symbol if symbolic else _exact(value)
-        return out
+        return {field: SYMBOLS[field] if symbolic else _exact(value)
+                for field, value in (("temperature", self.temperature), *self.options) if field in SYMBOLS}
 
     # -- the formalism ---------------------------------------------------------------------------------------
 
@@ -187,34 +205,18 @@ class Regime:
         """The label generations created at iteration ``n`` (iteration 1: the real data)."""
         if n == 1:
             return (Source(1, "truth", sp.Integer(1), sp.Integer(1)),)
-        if self.kind == "window":
+        if self.spec.window_of is not None:
             tau = SYMBOLS["temperature"] if symbolic else _exact(self.temperature)
             return (Source(n, "previous", sp.Integer(1), tau),)
         return tuple(s for s, _ in self.step(n, symbolic=symbolic).new)
 
     def step(self, n, *, symbolic: bool = False) -> Step:
-        """The one-step form of iteration ``n >= 2`` (``n`` may be a sympy symbol).  Not defined for ``window``."""
-        v = self.values(symbolic=symbolic)
+        """The one-step form of iteration ``n >= 2`` (``n`` may be a sympy symbol).  Not defined for windows."""
+        spec = self.spec
+        if spec.step is None:
+            raise InvalidParameterError(f"regime {self.kind} has no one-step form; use weights(n)")
         tau = SYMBOLS["temperature"] if symbolic else _exact(self.temperature)
-        one, zero = sp.Integer(1), sp.Integer(0)
-
-        def synthetic(m=one):
-            return Source(n, "previous", m, tau)
-
-        if self.kind == "replace":
-            return Step(zero, zero, ((synthetic(), one),))
-        if self.kind in ("accumulate", "accumulate-subsample"):
-            return Step((n - 1) / sp.sympify(n), zero, ((synthetic(), one / n),))
-        if self.kind == "replace-multiple":
-            return Step(zero, zero, ((synthetic(sp.sympify(n)), one),))
-        if self.kind == "mix":
-            lam = v["real_fraction"]
-            return Step(zero, lam, ((synthetic(), 1 - lam),))
-        if self.kind == "fresh-real":
-            w, k = v["real_weight"], v["ratio"]
-            real = Source(n, "truth", one, one)
-            return Step(zero, zero, ((real, w), (synthetic(1 / k), 1 - w)))
-        raise InvalidParameterError(f"regime {self.kind} has no one-step form; use weights(n)")
+        return spec.step(n, self.values(symbolic=symbolic), tau, symbolic)
 
     def weights(self, n: int) -> tuple[tuple[Source, ...], tuple[sp.Expr, ...]]:
         """All sources created up to iteration ``n`` and iteration ``n``'s exact weights ``alpha_n`` on them."""
@@ -226,13 +228,14 @@ class Regime:
     def iter_weights(self, n_max: int):
         """Yield ``(sources, alpha_n)`` for ``n = 1..n_max``: the sources so far and the exact weights on them."""
         n_max = _validate.integer("n", n_max)
+        window = self.spec.window_of
         sources = list(self.sources(1))
         alpha = [sp.Integer(1)]
         yield tuple(sources), tuple(alpha)
         for n in range(2, n_max + 1):
-            if self.kind == "window":
+            if window is not None:
                 sources += self.sources(n)
-                k = min(n, self.window)
+                k = min(n, window(self))
                 alpha = [sp.Rational(1, k) if s.iteration > n - k else sp.Integer(0) for s in sources]
             else:
                 step = self.step(n)
@@ -242,15 +245,6 @@ class Regime:
                     sources.append(source)
                     alpha.append(w)
             yield tuple(sources), tuple(alpha)
-
-
-_HINTS = {
-    "window": "window (--window K, an integer >= 1)",
-    "real_fraction": "real-fraction (--real-fraction L, in [0, 1])",
-    "real_weight": "real-weight (--real-weight W, in [0, 1])",
-    "ratio": "ratio (--ratio K > 0)",
-    "budget": "budget (--budget B, an integer >= 1)",
-}
 
 
 def _short(x) -> str:
@@ -305,11 +299,11 @@ def accumulate_subsample(budget: int, *, temperature: float = 1.0) -> Regime:
 
 def from_name(name: str, **options) -> Regime:
     """Build a regime from its CLI name and options (unset options are ignored where the regime takes none)."""
-    kind = str(name).replace("_", "-")
-    if kind not in KINDS:
-        raise InvalidParameterError(f"regime must be one of {', '.join(KINDS)}, got {name!r}")
-    defaults = {"window": None, "real_fraction": None, "real_weight": None, "ratio": None, "budget": None}
-    if kind == "fresh-real" and options.get("ratio") is None:
-        options = {**options, "ratio": 1.0}
-    options = {key: value for key, value in {**defaults, **options}.items() if value is not None}
-    return Regime(kind, **options)
+    spec = _kinds.kind(name)
+    wanted = (*spec.options, *spec.defaults)
+    temperature = options.pop("temperature", None)
+    kept = {k: v for k, v in options.items() if v is not None and (k in wanted or k not in _kinds.OPTIONS)}
+    stray = [k for k, v in options.items() if v is not None and k not in wanted and k in _kinds.OPTIONS]
+    if stray:
+        raise InvalidParameterError(f"regime {spec.name} takes no {_kinds.OPTIONS[stray[0]].display}")
+    return Regime(spec.name, temperature=1.0 if temperature is None else temperature, **kept)

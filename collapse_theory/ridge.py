@@ -54,7 +54,6 @@ Not covered: accumulate-subsample (random subsets) and fresh designs.
 
 from __future__ import annotations
 
-import functools
 
 import numpy as np
 
@@ -62,24 +61,17 @@ from . import _validate
 from .coefficients import error_factors
 from .errors import InvalidParameterError, NoClosedFormError
 from .regimes import Regime
+from .schedule import schedule
 
 __all__ = ["spectral_error", "fixed_design_error", "overparameterised_error", "replace_ridge_limit",
            "fresh_design_error", "fresh_design_limit"]
 
 
-@functools.lru_cache(maxsize=64)
-def _regime_arrays(regime: Regime, n: int):
-    """Sources (created iteration, parent is truth, variance) and the weight rows ``alpha_n`` as floats."""
+def fixed_design_schedule(regime: Regime, n: int):
+    """The regime's :func:`~collapse_theory.schedule.schedule`, refused outside the fixed-design algebra."""
     if not regime.has_closed_form:
         raise NoClosedFormError(f"regime {regime.kind} fits random subsets; the fixed-design algebra does not apply")
-    rows = []
-    sources = ()
-    for sources, alpha in regime.iter_weights(n):
-        rows.append(np.array([float(a) for a in alpha]))
-    created = np.array([s.iteration for s in sources])
-    truth = np.array([s.parent == "truth" for s in sources])
-    variance = np.array([float(s.variance) for s in sources])
-    return created, truth, variance, rows
+    return schedule(regime, n)
 
 
 def spectral_error(regime: Regime, n: int, *, eigenvalues, w_star, sigma2: float = 1.0, ridge: float = 0.0) -> dict:
@@ -104,7 +96,8 @@ def spectral_error(regime: Regime, n: int, *, eigenvalues, w_star, sigma2: float
     else:  # least squares / minimum norm: the pseudo-inverse
         s = seen.astype(np.float64)
         noise = np.where(seen, 1.0 / np.where(seen, l, 1.0), 0.0)
-    created, truth, v, alphas = _regime_arrays(regime, n)
+    sched = fixed_design_schedule(regime, n)
+    created, truth, v, alphas = sched.created, sched.truth, sched.variance, sched.alpha
     S = len(created)
     c = np.zeros((n, S, l.size))  # c[m - 1, i, k]: coefficient of source i's noise in theta_m, direction k
     b = np.zeros((n, l.size))

@@ -12,12 +12,13 @@ cache.  ``fast=True``: replace, accumulate and accumulate-subsample only, 8 iter
 from __future__ import annotations
 
 import collapse_theory as ct
+from collapse_theory.optimize import golden_weight
 
 from . import linear, plotting
 
 __all__ = ["main", "GROWING", "BOUNDED"]
 
-GOLDEN = 0.618
+GOLDEN = round(golden_weight(), 3)
 GROWING = (ct.replace(), ct.window(3), ct.replace_multiple())
 BOUNDED = (ct.accumulate(), ct.mix(0.3), ct.fresh_real(GOLDEN, 1), ct.accumulate_subsample(100))
 

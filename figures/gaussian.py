@@ -1,7 +1,7 @@
 """The Gaussian family: a Gaussian refitted to its own samples, covariance shrinkage, mean drift and KL.
 
 Truth N(0, I_d), d = 2; each iteration fits mean and covariance by maximum likelihood to its training set and
-samples T = 100 new points (THEORY.md §3).  Panels: ``E tr Sigma_n / tr Sigma_0`` (replace shrinks
+samples T = 100 new points (docs/theory/formalism.md §3).  Panels: ``E tr Sigma_n / tr Sigma_0`` (replace shrinks
 geometrically, ``((T-1)/T)^n``; accumulate stays near 1), ``E ||mu_n - mu_0||^2`` (replace wanders off,
 accumulate stays put) and KL(truth || fit) (closed form for replace only; accumulate is Monte Carlo only).
 Theory dashed from :mod:`collapse_theory.gaussian`; Monte Carlo solid with a 95% band, 300 seeds,

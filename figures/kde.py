@@ -1,6 +1,6 @@
 """The kernel-density family: a KDE refitted to its own samples spreads out or shrinks, and drifts in 2-D.
 
-A Gaussian KDE with fixed bandwidth h samples a stored point plus h N(0, I) (THEORY.md §3).  Left: the fitted
+A Gaussian KDE with fixed bandwidth h samples a stored point plus h N(0, I) (docs/theory/formalism.md §3).  Left: the fitted
 distribution's variance over the true variance, 1-D N(0, 1) truth, T = 100, h = 0.3, iterations 1..50: under
 replace it approaches the fixed point (T - 1) h^2 geometrically (here above 1: the fit spreads out), under
 accumulate it grows like h^2 ln n, slowly and without bound (theory dashed from :mod:`collapse_theory.kde`,

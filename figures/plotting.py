@@ -1,7 +1,7 @@
 """The one plotting layer: theory dashed, Monte Carlo solid with a confidence band, neural runs with markers.
 
 Every figure of the toolkit draws through these functions, so the three kinds of evidence always look the
-same: a regime has one colour everywhere (:data:`figures.style.REGIME_COLORS`), a swept parameter takes a
+same: a regime has one colour everywhere (:func:`figures.style.regime_colors`), a swept parameter takes a
 sequential palette, the theory is drawn last and on top (``zorder`` 3) so it stays visible over the
 simulation it predicts.  Nothing is set globally: :func:`styled` applies the style with
 ``matplotlib.pyplot.rc_context`` and the Agg backend is chosen per figure, so the layer runs headless and
@@ -165,10 +165,9 @@ def compare(regime, res=None, *, ax=None, family: str = "linear", metric: str | 
     ``params`` are the family's parameters (``d, T, sigma2`` for linear).  Without ``ax`` a new styled
     figure is made (``ax.figure`` to save it).
     """
-    import importlib
+    from collapse_theory import families
 
-    module = importlib.import_module({"linear": "collapse_theory.linear_regression"}.get(
-        family, f"collapse_theory.{family}"))
+    module = families.family(family).module()
     if n is None:
         if res is None:
             raise ValueError("give n, or a result whose iterations set it")

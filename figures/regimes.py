@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 import collapse_theory as ct
+from collapse_theory.optimize import golden_weight
 
 from . import plotting, sources, style
 
@@ -22,7 +23,7 @@ __all__ = ["REGIMES", "main"]
 
 FAST_KINDS = ("replace", "accumulate", "replace-multiple")
 
-GOLDEN = (math.sqrt(5) - 1) / 2
+GOLDEN = golden_weight()
 
 #: The regimes drawn, in legend order.
 REGIMES = (

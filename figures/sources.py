@@ -36,8 +36,8 @@ def require(module: str, what: str):
 
 
 def regime_config(regime) -> dict:
-    """The regime as plain JSON: its kind and the parameters that are set."""
-    return {"kind": regime.kind, **regime.parameters()}
+    """The regime as plain JSON: :meth:`~collapse_theory.Regime.to_json`, the one serialisation."""
+    return regime.to_json()
 
 
 def progress(items, description: str):
@@ -50,26 +50,29 @@ def progress(items, description: str):
 def theory(regime, n: int, *, family: str = "linear", data=None, **params) -> dict:
     """``{metric: array (n,)}``: the closed form of ``family`` at iterations ``1..n``, cached.
 
-    ``family`` names a module of :mod:`collapse_theory` with ``errors(regime, n, **params)``.
+    ``family`` is a registered family (:mod:`collapse_theory.families`); its theory module computes the entry.
     """
-    module = require(f"collapse_theory.{_THEORY.get(family, family)}", f"the {family} theory")
+    from collapse_theory import families
+
+    module = families.family(family).module()
     config = {"name": f"theory-{family}", "regime": regime_config(regime), "n": int(n), "params": params}
     return cache.cached(config, lambda: module.errors(regime, n, **params), data=data)
 
 
-_THEORY = {"linear": "linear_regression"}
-_SIMULATORS = {"linear": "linear_regression"}
 
 
 def monte_carlo(regime, n: int, *, family: str = "linear", seeds: int, seed: int = 0, data=None, **params):
     """A :class:`simulations.result.Result` for ``regime`` at iterations ``1..n``, cached.
 
-    Runs ``simulations.<family>.simulate(regime, n, key=PRNGKey(seed), seeds=seeds, **params)``.  Every
-    config shares the key, so curves that differ in one parameter use common random numbers.
+    Runs the family's registered simulator (:mod:`simulations.registry`) as
+    ``simulate(regime, n, key=PRNGKey(seed), seeds=seeds, **params)``.  Every config shares the key, so curves
+    that differ in one parameter use common random numbers.  The precision is part of the config.
     """
-    simulator = require(f"simulations.{_SIMULATORS.get(family, family)}", f"the {family} Monte Carlo")
+    from simulations import registry
     from simulations.result import Result
 
+    simulator = registry.simulator(family)
+    params = {"dtype": "float64", **params}
     config = {"name": f"mc-{family}", "regime": regime_config(regime), "n": int(n), "seeds": int(seeds),
               "seed": int(seed), "params": params}
 

@@ -7,7 +7,7 @@ Nothing here touches global state: :func:`figures.plotting.styled` applies :data
 
 from __future__ import annotations
 
-__all__ = ["RC", "WIDTHS", "REGIME_COLORS", "regime_color", "sequential", "size"]
+__all__ = ["RC", "WIDTHS", "PALETTE", "regime_colors", "regime_color", "sequential", "size"]
 
 #: rc parameters applied inside :func:`figures.plotting.styled`.
 RC = {
@@ -37,22 +37,22 @@ RC = {
 #: Widths in inches: one column of a two-column paper, the full text width, a 16:9 slide.
 WIDTHS = {"column": 3.25, "text": 6.75, "slide": 10.0}
 
-#: One colour per regime kind, the same in every figure (colour-blind safe, Okabe-Ito).
-REGIME_COLORS = {
-    "replace": "#D55E00",
-    "accumulate": "#0072B2",
-    "replace-multiple": "#E69F00",
-    "window": "#CC79A7",
-    "mix": "#009E73",
-    "fresh-real": "#56B4E9",
-    "accumulate-subsample": "#555555",
-}
+#: The colour-blind-safe palette (Okabe-Ito, then Tol's muted) dealt to the regime kinds in registry order.
+PALETTE = ("#D55E00", "#0072B2", "#E69F00", "#CC79A7", "#009E73", "#56B4E9", "#555555",
+           "#882255", "#117733", "#DDCC77", "#332288", "#AA4499")
+
+
+def regime_colors() -> dict:
+    """One colour per registered regime kind (:func:`collapse_theory.kinds.kinds`), the same in every figure."""
+    from collapse_theory import kinds
+
+    return {k.name: PALETTE[i % len(PALETTE)] for i, k in enumerate(kinds.kinds())}
 
 
 def regime_color(regime) -> str:
     """The palette colour of a :class:`~collapse_theory.Regime` (or of a kind name)."""
     kind = getattr(regime, "kind", str(regime).replace("_", "-"))
-    return REGIME_COLORS.get(kind, "#000000")
+    return regime_colors().get(kind, "#000000")
 
 
 def sequential(count: int, *, cmap: str = "viridis", low: float = 0.0, high: float = 0.85) -> list:

@@ -20,7 +20,7 @@ sufficient statistics: with a fixed design every source enters through ``Z = X^+
 ``K`` computed once per seed (``X^+`` in labels mode; ``L^{-T}`` with ``L L^T = X^T X`` once ``X^T E`` is
 drawn in d dimensions, which is exact in distribution since ``X^T E ~ N(0, sigma^2 X^T X)``).  Under the
 wishart mode ``X^T X = A A^T`` with ``A`` drawn by the Bartlett decomposition (``d(d+1)/2`` draws instead of
-``T d``) and Sigma = I: the metrics are invariant under ``x -> Sigma^{1/2} x`` (THEORY.md §1:
+``T d``) and Sigma = I: the metrics are invariant under ``x -> Sigma^{1/2} x`` (docs/theory/formalism.md §1:
 ``kappa = d/(T-d-1)`` for every Sigma), so this is exact in distribution for any Sigma.
 """
 
@@ -35,22 +35,12 @@ from jax.scipy.linalg import cho_solve, solve_triangular
 
 from ._linear_plan import Plan
 from .subsample import uniform_subset
+from .wishart import bartlett
 
-__all__ = ["trajectory", "bartlett"]
+__all__ = ["trajectory"]
 
 #: Key slots per generation: sources use 0 and 1, the subsample draw uses _SUBSET.
 _SLOTS, _SUBSET = 4, 3
-
-
-def bartlett(key, df, d: int):
-    """Lower-triangular ``A`` with ``A A^T ~ Wishart(df, I_d)`` (Bartlett): ``A_ii^2 ~ chi2(df - i)``, ``A_ij ~ N(0, 1)``.
-
-    ``df`` may be traced (so a change of ``T`` does not recompile); requires ``df >= d``.
-    """
-    k_diag, k_below = jax.random.split(key)
-    diag = jnp.sqrt(jax.random.chisquare(k_diag, df - jnp.arange(d)))
-    below = jax.random.normal(k_below, (d, d))
-    return jnp.tril(below, -1) + jnp.diag(diag)
 
 
 def _source_key(k_noise, g, s):
@@ -85,7 +75,7 @@ def _metrics(plan: Plan, deltas, args, k_test, *, white: bool, K=None):
 
     With ``plan.conditional``, also ``error_factor = ||delta||^2_Sigma / (sigma^2 kappa_X)`` where
     ``kappa_X = tr(Sigma (X^T X)^{-1}) = ||chol^T K||_F^2`` for the noise map ``K`` (``K K^T = (X^T X)^{-1}``).
-    Given ``X``, ``E ||delta_n||^2_Sigma = sigma^2 kappa_X F_n`` (THEORY.md §2), so its mean is ``F_n`` exactly,
+    Given ``X``, ``E ||delta_n||^2_Sigma = sigma^2 kappa_X F_n`` (docs/theory/formalism.md §2), so its mean is ``F_n`` exactly,
     and unlike the error itself it has a finite variance even for ``T <= d + 3``.
     """
     # v = chol^T delta: Sigma-norm of delta = Euclidean norm of v, and x^T delta = g^T v for x = chol g.

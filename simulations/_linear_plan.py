@@ -9,7 +9,7 @@ arrays indexed by iteration.  This module does that translation once per ``(regi
   noise variance or the key changes only these, never the compiled code.
 
 Sources.  Iteration ``g`` creates ``sources`` label generations (two for fresh-real: real and synthetic; one
-otherwise), stored in slots ``s = 0, 1``.  A source of multiplicity ``m`` (THEORY.md §2) is built literally as
+otherwise), stored in slots ``s = 0, 1``.  A source of multiplicity ``m`` (docs/theory/formalism.md §2) is built literally as
 ``m`` copies of the design with independent labels when ``m`` is a whole number (replace-multiple: ``m_n = n``);
 otherwise (fresh-real with ratio ``k``: ``m = 1/k``) as one copy whose labels carry ``k`` times the variance,
 which gives the same ``Z = X^+ E`` covariance ``tau^2 sigma^2 / m (X^T X)^{-1}``.
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
-import sympy as sp
 
 from collapse_theory.regimes import Regime
+from collapse_theory.schedule import schedule
 
 __all__ = ["Plan", "Coefficients", "coefficients", "literal_weights"]
 
@@ -87,59 +87,38 @@ class Coefficients:
                 "previous": self.previous, "scale": self.scale, "copies": self.copies}
 
 
-def _copies_and_scale(source) -> tuple[int, float]:
-    """Literal copies and per-copy noise standard deviation factor of one source (see the module docstring)."""
-    m = sp.nsimplify(source.multiplicity)
-    tau = float(source.temperature)
-    if m.is_integer and m >= 1:
-        return int(m), tau
-    return 1, tau / float(sp.sqrt(m))
+def _copies_and_scale(multiplicity: np.ndarray, temperature: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Literal copies and per-copy noise standard deviation factor of each source (see the module docstring)."""
+    whole = (multiplicity >= 1) & (multiplicity == np.round(multiplicity))
+    copies = np.where(whole, np.round(multiplicity), 1).astype(np.int64)
+    return copies, np.where(whole, temperature, temperature / np.sqrt(multiplicity))
 
 
 def source_count(regime: Regime) -> int:
-    return 2 if regime.kind == "fresh-real" else 1
+    return schedule(regime, 2).slots
 
 
 @functools.lru_cache(maxsize=64)
 def coefficients(regime: Regime, n: int) -> Coefficients:
-    """The per-iteration coefficients of ``regime`` for iterations ``1..n``."""
-    S = source_count(regime)
-    history, anchor = np.zeros(n), np.zeros(n)
-    weight, previous, scale = np.zeros((n, S)), np.zeros((n, S)), np.zeros((n, S))
-    copies = np.ones((n, S), dtype=np.int64)
-    weight[0, 0], scale[0, 0] = 1.0, 1.0  # iteration 1: the real data alone
-    for g in range(2, n + 1):
-        row = g - 1
-        if regime.kind == "window":
-            k = min(g, regime.window)
-            (source,) = regime.sources(g)
-            history[row] = 0.0
-            weight[row, 0] = 1.0 / k
-            pairs = ((source, 1.0 / k),)
-        else:
-            step = regime.step(g)
-            history[row], anchor[row] = float(step.history), float(step.anchor)
-            pairs = tuple((source, float(w)) for source, w in step.new)
-        for s, (source, w) in enumerate(pairs):
-            weight[row, s] = w
-            previous[row, s] = 1.0 if source.parent == "previous" else 0.0
-            copies[row, s], scale[row, s] = _copies_and_scale(source)
-    return Coefficients(history, anchor, weight, previous, scale, copies)
+    """The per-iteration coefficients of ``regime`` for iterations ``1..n`` (from :func:`collapse_theory.schedule`)."""
+    s = schedule(regime, n)
+    copies, scale = _copies_and_scale(s.new_multiplicity, s.new_temperature)
+    used = np.zeros(s.new_weight.shape, dtype=bool)
+    used[s.created - 1, s.slot] = True
+    # Slots an iteration leaves empty hold one copy with no noise, as the engines expect.
+    copies, scale = np.where(used, copies, 1), np.where(used, scale, 0.0)
+    return Coefficients(np.array(s.history), np.array(s.anchor), np.array(s.new_weight),
+                        np.array(s.new_previous), scale, copies)
 
 
 @functools.lru_cache(maxsize=16)
 def literal_weights(regime: Regime, n: int) -> np.ndarray:
     """``alpha[g-1, j-1, s]``: the weight iteration ``g`` puts on source ``s`` created at iteration ``j``.
 
-    Taken from :meth:`Regime.iter_weights` (exact rationals) so that the literal engine does not reuse the
-    one-step recursion the fast engine is built on.
+    Taken from the schedule's exact weights (:meth:`Regime.iter_weights`) so that the literal engine does not
+    reuse the one-step recursion the fast engine is built on.
     """
-    S = source_count(regime)
-    alpha = np.zeros((n, n, S))
-    for g, (sources, weights) in enumerate(regime.iter_weights(n), start=1):
-        slot = {}
-        for source, w in zip(sources, weights):
-            s = slot.get(source.iteration, 0)
-            slot[source.iteration] = s + 1
-            alpha[g - 1, source.iteration - 1, s] = float(w)
+    s = schedule(regime, n)
+    alpha = np.zeros((n, n, s.slots))
+    alpha[:, s.created - 1, s.slot] = s.alpha
     return alpha

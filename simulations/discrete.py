@@ -18,6 +18,8 @@ Generation ``g`` uses ``jax.random.fold_in(key, g)`` only.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
+from typing import Optional
 
 import jax
 import jax.numpy as jnp
@@ -29,7 +31,9 @@ from collapse_theory.discrete import check
 from collapse_theory.errors import InvalidParameterError
 from collapse_theory.regimes import Regime
 
+from . import precision as _precision
 from . import seeds as _seeds
+from ._config import merge
 from .result import Result
 
 __all__ = ["METRICS", "simulate", "simulate_cli", "collapse_times"]
@@ -96,8 +100,19 @@ def _trajectory(kind: str, K: int, T: int, B: int):
     return path
 
 
-def simulate(regime: Regime, n: int, *, key, seeds: int, K: int = 10, T: int = 100, p0=None,
-             keep_values: bool = False, chunk: int | None = None, progress: bool = False) -> Result:
+@dataclass(frozen=True)
+class Config:
+    """What a discrete simulation runs: ``K``, ``T``, ``p0`` (a tuple of true proportions, uniform if ``None``)
+    and ``dtype`` (``"float64"`` by default)."""
+
+    K: int = 10
+    T: int = 100
+    p0: Optional[tuple] = None
+    dtype: str = "float64"
+
+
+def simulate(regime: Regime, n: int, config: Optional[Config] = None, *, key, seeds: int,
+             keep_values: bool = False, chunk: int | None = None, progress: bool = False, **options) -> Result:
     """Monte Carlo of the refitted die at iterations ``1..n`` (metrics :data:`METRICS`), temperature 1.
 
     Args:
@@ -105,28 +120,29 @@ def simulate(regime: Regime, n: int, *, key, seeds: int, K: int = 10, T: int = 1
         key: a ``jax.random`` key; seed ``s`` uses ``jax.random.split(key, seeds)[s]``.
         K, T, p0: sides, points per generation, true proportions (uniform if omitted).
     """
-    K, T, p0 = check(regime, K=K, T=T, p0=p0)
+    c = merge(Config, config, options)
+    dtype = _precision.check(c.dtype)
+    K, T, p0 = check(regime, K=c.K, T=c.T, p0=c.p0)
     n = _validate.integer("n", n)
     B = regime.budget or 1
     g = np.arange(1, n + 1)
-    args = {"p0": jnp.asarray(np.asarray(p0)), "g": jnp.asarray(g),
-            "b": jnp.asarray(np.minimum(B, g * T) * 1.0)}
-    config = {"model": "discrete", "regime": regime.kind, **regime.parameters(), "n": n, "K": K, "T": T,
-              "p0": list(p0), "seeds": seeds}
+    recorded = {"model": "discrete", "regime": regime.to_json(), "n": n, "K": K, "T": T, "p0": list(p0),
+                "engine": "counts", "dtype": dtype, "seeds": seeds}
     if chunk is None:
         chunk = int(max(1, min(_seeds.DEFAULT_CHUNK, 2e8 // max(n * T * K, 1))))
-    return _seeds.run(_trajectory(regime.kind, K, T, B), args, key=key, seeds=seeds, chunk=chunk,
-                      keep_values=keep_values, progress=progress, description=f"{regime.label} seeds",
-                      config=config)
+    with _precision.scope(dtype):
+        args = {"p0": jnp.asarray(np.asarray(p0)), "g": jnp.asarray(g),
+                "b": jnp.asarray(np.minimum(B, g * T) * 1.0)}
+        return _seeds.run(_trajectory(regime.kind, K, T, B), args, key=key, seeds=seeds, chunk=chunk,
+                          keep_values=keep_values, progress=progress, description=f"{regime.label} seeds",
+                          config=recorded)
 
 
-def simulate_cli(regime: Regime, n: int, *, seeds: int, seed: int, quiet: bool, K: int = 10, T: int = 100,
-                 p0=None) -> dict:
-    """What ``collapse-theory simulate --model discrete`` prints: ``{metric: {"mean": array, "se": array}}``."""
-    jax.config.update("jax_enable_x64", True)  # the command line works in float64, like the tests
-    seed = _validate.integer("seed", seed, minimum=0)
-    return simulate(regime, n, key=jax.random.key(seed), seeds=seeds, K=K, T=T, p0=p0,
-                    progress=not quiet).summary()
+def simulate_cli(regime: Regime, n: int, *, seeds: int, key, quiet: bool, dtype: str = "float64", K: int = 10,
+                 T: int = 100) -> tuple[dict, dict]:
+    """What ``collapse-theory simulate --model discrete`` prints: ``({metric: {"mean", "se"}}, config that ran)``."""
+    result = simulate(regime, n, Config(K=K, T=T, dtype=dtype), key=key, seeds=seeds, progress=not quiet)
+    return result.summary(), result.config
 
 
 @functools.lru_cache(maxsize=None)

@@ -1,4 +1,4 @@
-"""Monte Carlo of the Gaussian loop: fit mean and covariance, sample ``T`` points, refit (THEORY.md §3).
+"""Monte Carlo of the Gaussian loop: fit mean and covariance, sample ``T`` points, refit (docs/theory/formalism.md §3).
 
 Truth ``N(0, I_d)`` (every metric is affine invariant, see :mod:`collapse_theory.gaussian`).  Generation ``j``
 holds ``N_j = m_j T`` points from its parent (the truth, or model ``j - 1`` sampled with covariance
@@ -24,6 +24,8 @@ accumulate-subsample keeps the pool of points (both engines then draw points).  
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
+from typing import Optional
 
 import jax
 import jax.numpy as jnp
@@ -34,8 +36,12 @@ from collapse_theory import _validate
 from collapse_theory._gaussian_moments import unbiased_factor
 from collapse_theory.errors import InvalidParameterError
 from collapse_theory.regimes import Regime
+from collapse_theory.schedule import schedule
 
+from . import precision as _precision
 from . import seeds as _seeds
+from ._config import merge
+from .wishart import bartlett
 from .result import Result
 from .subsample import uniform_subset
 
@@ -46,32 +52,6 @@ METRICS = ("mean_error", "cov_trace_ratio", "kl")
 
 
 # -- one generation and one fit --------------------------------------------------------------------------------
-
-def _gamma(key, alpha):
-    """Gamma(alpha, 1) variates, elementwise, by Marsaglia and Tsang's exact rejection method.
-
-    Shapes below 1 use ``Gamma(alpha) = Gamma(alpha + 1) U^(1/alpha)``.  Written out because
-    ``jax.random.gamma`` takes seconds to compile inside a vmapped scan; acceptance is above 95% per round.
-    """
-    k_boost, key = jax.random.split(key)
-    a = jnp.where(alpha < 1.0, alpha + 1.0, alpha)
-    dd = a - 1.0 / 3.0
-    c = 1.0 / jnp.sqrt(9.0 * dd)
-
-    def propose(state):
-        key, value, done = state
-        key, k_x, k_u = jax.random.split(key, 3)
-        x = jax.random.normal(k_x, a.shape)
-        v = (1.0 + c * x) ** 3
-        log_u = jnp.log(jax.random.uniform(k_u, a.shape))
-        ok = (v > 0) & (log_u < 0.5 * x * x + dd - dd * v + dd * jnp.log(jnp.where(v > 0, v, 1.0)))
-        return key, jnp.where(done, value, dd * v), done | ok
-
-    _, value, _ = lax.while_loop(lambda s: ~jnp.all(s[2]), propose,
-                                 (key, jnp.zeros_like(a), jnp.zeros(a.shape, dtype=bool)))
-    boost = jax.random.uniform(k_boost, a.shape) ** (1.0 / alpha)
-    return jnp.where(alpha < 1.0, value * boost, value)
-
 
 def _draw(key, mu, scale, size, *, engine: str, max_size: int, d: int):
     """``(xbar, S)`` of ``size`` points from ``N(mu, scale scale^T)``; ``size`` may be traced (<= ``max_size``)."""
@@ -84,10 +64,7 @@ def _draw(key, mu, scale, size, *, engine: str, max_size: int, d: int):
         scatter = centred.T @ centred  # (d, d)
     else:
         zbar = jax.random.normal(k_mean, (d,)) / jnp.sqrt(size)
-        k_chi, k_off = jax.random.split(k_scatter)
-        dof = size - 1.0 - jnp.arange(d)  # Bartlett: A_ii^2 ~ chi^2(N - 1 - i), i = 0..d-1
-        diag = jnp.sqrt(2.0 * _gamma(k_chi, dof / 2.0))
-        A = jnp.tril(jax.random.normal(k_off, (d, d)), -1) + jnp.diag(diag)
+        A = bartlett(k_scatter, size - 1.0, d)  # the centred scatter of N points: Wishart(N - 1, I)
         scatter = A @ A.T
     return mu + scale @ zbar, scale @ scatter @ scale.T
 
@@ -111,8 +88,11 @@ def _second(xbar, scatter, size):
 # -- the three process shapes -----------------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=None)
-def _trajectory(shape: str, n: int, d: int, T: int, engine: str, real: bool, max_size: int, buffer: int):
-    """Per-seed function ``(key, schedule) -> {metric: (n,)}`` for ``shape`` in {step, window, subsample}."""
+def _trajectory(shape: str, n: int, d: int, T: int, engine: str, real: bool, max_size: int, buffer: int,
+                dtype: str = "float64"):
+    """Per-seed function ``(key, schedule) -> {metric: (n,)}`` for ``shape`` in {step, window, subsample}.
+
+    Built inside the precision scope of ``dtype`` (its constants take that precision; one cache entry each)."""
     draw = functools.partial(_draw, engine=engine, max_size=max_size, d=d)
     eye = jnp.eye(d)
 
@@ -188,43 +168,54 @@ def _trajectory(shape: str, n: int, d: int, T: int, engine: str, real: bool, max
 # -- schedules from the regime value ---------------------------------------------------------------------------
 
 def _schedule(regime: Regime, n: int, T: int, unbiased: bool):
-    """Traced per-iteration arrays: the one-step weights, generation sizes, temperature and unbiased factor."""
+    """Traced per-iteration arrays from :func:`collapse_theory.schedule`: the one-step weights, generation sizes,
+    temperature and unbiased factor."""
+    sched = schedule(regime, n)
     g = np.arange(1, n + 1)
     tau = np.full(n, float(regime.temperature))
     tau[0] = 1.0  # iteration 1 samples the truth
-    if regime.kind == "accumulate-subsample":
+    if sched.layout == "subsample":
         return {"g": g, "tau": tau, "unbiased": np.full(n, bool(unbiased))}, False, T
-    rho = []
-    for sources, alpha in regime.iter_weights(n):
-        sizes = [float(s.multiplicity) * T for s in sources]
-        factor = float(unbiased_factor([float(a) for a in alpha], sizes)) if unbiased else 1.0
-        if not np.isfinite(factor) or factor <= 0:
+    rho = np.ones(n)
+    if unbiased:
+        sizes = sched.multiplicity * T
+        for i, alpha in enumerate(sched.alpha):
+            rho[i] = float(unbiased_factor(alpha.tolist(), sizes.tolist()))
+        if not np.all(np.isfinite(rho)) or np.any(rho <= 0):
             raise InvalidParameterError("the unbiased fit needs more than one effective point per iteration")
-        rho.append(factor)
-    s = {"g": g, "tau": tau, "rho": np.array(rho)}
-    if regime.kind == "window":
+    s = {"g": g, "tau": tau, "rho": rho}
+    if sched.layout == "window":
         return s, False, T
-    history, anchor, weight, real, size = (np.zeros(n) for _ in range(5))
-    for i in range(2, n + 1):
-        step = regime.step(i)
-        history[i - 1], anchor[i - 1] = float(step.history), float(step.anchor)
-        for source, w in step.new:
-            if source.parent == "truth":
-                real[i - 1] = float(w)
-            else:
-                weight[i - 1], size[i - 1] = float(w), float(source.multiplicity) * T
+    synthetic = sched.new_previous > 0
+    real = np.where(synthetic, 0.0, sched.new_weight).sum(axis=1)
+    weight = np.where(synthetic, sched.new_weight, 0.0).sum(axis=1)
+    size = np.where(synthetic, sched.new_multiplicity * T, 0.0).sum(axis=1)
     size[0], weight[0] = T, 1.0  # iteration 1: the real data alone
+    real[0] = 0.0
     if np.any(size != np.round(size)):
         raise InvalidParameterError(f"each synthetic generation must hold a whole number of points; T/ratio = "
                                     f"{T / regime.ratio:g} is not an integer")
-    s.update(history=history, anchor=anchor, weight=weight, real=real, size=size)
+    s.update(history=np.array(sched.history), anchor=np.array(sched.anchor), weight=weight, real=real, size=size)
     return s, bool(np.any(real > 0)), int(size.max())
 
 
-def simulate(regime: Regime, n: int, *, key, seeds: int, d: int = 10, T: int = 100, unbiased: bool = False,
-             engine: str = "fast", keep_values: bool = False, chunk: int | None = None,
-             progress: bool = False) -> Result:
+@dataclass(frozen=True)
+class Config:
+    """What a Gaussian simulation runs: ``d``, ``T``, ``unbiased`` (the family's parameters), ``engine`` and
+    ``dtype`` (``"float64"`` by default)."""
+
+    d: int = 10
+    T: int = 100
+    unbiased: bool = False
+    engine: str = "fast"
+    dtype: str = "float64"
+
+
+def simulate(regime: Regime, n: int, config: Optional[Config] = None, *, key, seeds: int,
+             keep_values: bool = False, chunk: int | None = None, progress: bool = False, **options) -> Result:
     """Monte Carlo of the Gaussian loop at iterations ``1..n``: metrics ``mean_error``, ``cov_trace_ratio``, ``kl``.
+
+    ``config`` is a :class:`Config`; its fields may also be given as keywords, which override it.
 
     Args:
         regime: any :class:`~collapse_theory.Regime` with temperature ``tau > 0``.
@@ -240,6 +231,9 @@ def simulate(regime: Regime, n: int, *, key, seeds: int, d: int = 10, T: int = 1
     """
     if not isinstance(regime, Regime):
         raise InvalidParameterError(f"regime must be a collapse_theory.Regime, got {type(regime).__name__}")
+    config = merge(Config, config, options)
+    d, T, unbiased, engine = config.d, config.T, config.unbiased, config.engine
+    dtype = _precision.check(config.dtype)
     n = _validate.integer("n", n)
     d = _validate.integer("d", d)
     T = _validate.integer("T", T, minimum=2)
@@ -252,38 +246,36 @@ def simulate(regime: Regime, n: int, *, key, seeds: int, d: int = 10, T: int = 1
     if regime.temperature <= 0:
         raise InvalidParameterError("temperature must be > 0 for the Gaussian simulation (tau = 0 samples a "
                                     "single point and the next fit is singular)")
-    schedule, real, max_size = _schedule(regime, n, T, bool(unbiased))
-    if regime.kind == "accumulate-subsample":
+    arrays, real, max_size = _schedule(regime, n, T, bool(unbiased))
+    layout = schedule(regime, n).layout
+    if layout == "subsample":
         shape, buffer = "subsample", regime.budget
         if min(regime.budget, T) < d + 1:
             raise InvalidParameterError(f"budget must be >= d + 1 for a nonsingular fit, got budget={regime.budget}")
         per_seed = n * T * d
-    elif regime.kind == "window":
+    elif layout == "window":
         shape, buffer, per_seed = "window", regime.window, regime.window * d * d
     else:
         shape, buffer, per_seed = "step", 0, max_size * d if engine == "literal" else d * d
-    if engine == "fast" and shape == "step" and np.min(schedule["size"][schedule["weight"] > 0], initial=T) < d + 1:
+    if engine == "fast" and shape == "step" and np.min(arrays["size"][arrays["weight"] > 0], initial=T) < d + 1:
         raise InvalidParameterError("the fast engine's Wishart draw needs generations of >= d + 1 points; "
                                     "use engine='literal'")
     if chunk is None:
         chunk = int(max(1, min(_seeds.DEFAULT_CHUNK, 2.5e7 // max(per_seed, 1))))
     engine_used = "literal" if shape == "subsample" else engine
-    # max_size only shapes the literal engine's draws; leaving it out of the fast key shares one compilation.
-    fn = _trajectory(shape, n, d, T, engine_used, real, max_size if engine_used == "literal" else T, buffer)
-    config = {"model": "gaussian", "regime": regime.kind, **regime.parameters(), "n": n, "d": d, "T": T,
-              "unbiased": bool(unbiased), "engine": engine, "seeds": seeds}
-    args = {k: jnp.asarray(v) for k, v in schedule.items()}
-    return _seeds.run(fn, args, key=key, seeds=seeds, chunk=chunk, keep_values=keep_values, progress=progress,
-                      description=f"{regime.label} seeds", config=config)
+    recorded = {"model": "gaussian", "regime": regime.to_json(), "n": n, "d": d, "T": T, "unbiased": bool(unbiased),
+                "engine": engine_used, "dtype": dtype, "seeds": seeds}
+    with _precision.scope(dtype):
+        # max_size only shapes the literal engine's draws; leaving it out of the fast key shares one compilation.
+        fn = _trajectory(shape, n, d, T, engine_used, real, max_size if engine_used == "literal" else T, buffer, dtype)
+        args = {k: jnp.asarray(v) for k, v in arrays.items()}
+        return _seeds.run(fn, args, key=key, seeds=seeds, chunk=chunk, keep_values=keep_values, progress=progress,
+                          description=f"{regime.label} seeds", config=recorded)
 
 
-def simulate_cli(regime: Regime, n: int, *, seeds: int, seed: int, quiet: bool, d: int = 10, T: int = 100,
-                 unbiased: bool = False) -> dict:
-    """What ``collapse-theory simulate --model gaussian`` prints: ``{metric: {"mean": array, "se": array}}``.
-
-    Fast engine in float64, key ``jax.random.key(seed)``; a progress bar on stderr unless ``quiet``.
-    """
-    jax.config.update("jax_enable_x64", True)  # the command line works in float64, like the tests
-    seed = _validate.integer("seed", seed, minimum=0)
-    return simulate(regime, n, key=jax.random.key(seed), seeds=seeds, d=d, T=T, unbiased=unbiased,
-                    progress=not quiet).summary()
+def simulate_cli(regime: Regime, n: int, *, seeds: int, key, quiet: bool, dtype: str = "float64", d: int = 10,
+                 T: int = 100, unbiased: bool = False) -> tuple[dict, dict]:
+    """What ``collapse-theory simulate --model gaussian`` prints: ``({metric: {"mean", "se"}}, config that ran)``."""
+    result = simulate(regime, n, Config(d=d, T=T, unbiased=unbiased, dtype=dtype), key=key, seeds=seeds,
+                      progress=not quiet)
+    return result.summary(), result.config

@@ -20,18 +20,23 @@ points.  accumulate-subsample is not simulated for this family.  Generation ``g`
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
+from typing import Optional
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from collapse_theory import _validate
+from collapse_theory import _validate, kinds
 from collapse_theory.errors import InvalidParameterError
 from collapse_theory.kde import check
 from collapse_theory.regimes import Regime
+from collapse_theory.schedule import schedule
 
+from . import precision as _precision
 from . import seeds as _seeds
+from ._config import merge
 from .result import Result
 
 __all__ = ["METRICS", "EVALUATION_SEED", "simulate", "simulate_cli", "snapshots"]
@@ -43,34 +48,26 @@ EVALUATION_SEED = 20240401
 
 def _plan(regime: Regime, n: int, T: int):
     """Static layout and traced schedule of the pool: one slot range per generation (source)."""
-    if regime.kind == "accumulate-subsample":
-        raise InvalidParameterError("the kde simulation does not implement accumulate-subsample; use replace, "
-                                    "accumulate, replace-multiple, window, mix or fresh-real")
-    rows, sources = [], ()
-    for sources, alpha in regime.iter_weights(n):
-        rows.append([float(a) for a in alpha])
-    sizes = np.array([float(s.multiplicity) * T for s in sources])
-    if np.any(sizes != np.round(sizes)) or np.any(sizes < 1):
-        raise InvalidParameterError("each generation must hold a whole number (>= 1) of points; T/ratio is not")
-    sizes = sizes.astype(np.int64)
-    alpha = np.zeros((n, len(sources)))
-    for i, row in enumerate(rows):
-        alpha[i, : len(row)] = row
+    if not regime.has_closed_form:
+        raise InvalidParameterError(f"the kde simulation does not implement {regime.kind}; it runs the fixed-pool "
+                                    "regimes " + ", ".join(k.name for k in kinds.kinds() if k.fixed_design))
+    sched = schedule(regime, n)
+    sizes, alpha = sched.sizes(T), np.array(sched.alpha)
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     synthetic, real = -np.ones(n, dtype=np.int64), -np.ones(n, dtype=np.int64)
-    for s, source in enumerate(sources):
-        (real if source.parent == "truth" else synthetic)[source.iteration - 1] = s
+    for s, (created, truth) in enumerate(zip(sched.created, sched.truth)):
+        (real if truth else synthetic)[created - 1] = s
     # The points the fit of each iteration weighs (padded to the largest count): the fit and the NLL only touch
     # these, so replace costs T per iteration rather than the whole pool.
     starts = np.concatenate([[0], np.cumsum(sizes)])
     live = [np.concatenate([np.arange(starts[s], starts[s + 1]) for s in np.flatnonzero(row > 0)]) for row in alpha]
     width = max(len(x) for x in live)
-    schedule = {"g": np.arange(1, n + 1), "alpha": alpha, "previous": np.vstack([alpha[:1] * 0, alpha[:-1]]),
-                "synthetic": synthetic, "real": real,
-                "live": np.stack([np.pad(x, (0, width - len(x))) for x in live]),
-                "used": np.stack([np.arange(width) < len(x) for x in live])}
-    layout = {"sizes": sizes, "offsets": offsets, "owner": np.repeat(np.arange(len(sources)), sizes)}
-    return schedule, layout, int(sizes.sum()), int(sizes.max())
+    arrays = {"g": np.arange(1, n + 1), "alpha": alpha, "previous": np.vstack([alpha[:1] * 0, alpha[:-1]]),
+              "synthetic": synthetic, "real": real,
+              "live": np.stack([np.pad(x, (0, width - len(x))) for x in live]),
+              "used": np.stack([np.arange(width) < len(x) for x in live])}
+    layout = {"sizes": sizes, "offsets": offsets, "owner": np.repeat(np.arange(len(sizes)), sizes)}
+    return arrays, layout, int(sizes.sum()), int(sizes.max())
 
 
 def _factor(rule, n_eff, dim):
@@ -144,7 +141,7 @@ def _prepare(regime, n, *, T, bandwidth, dataset, bandwidth_rule, nll, held_out,
                                      bandwidth_rule=bandwidth_rule)
     n = _validate.integer("n", n)
     held_out = _validate.integer("held_out", held_out)
-    schedule, layout, pool, max_size = _plan(regime, n, T)
+    arrays, layout, pool, max_size = _plan(regime, n, T)
     max_size = max(max_size, T)
     eval_key = jax.random.key(EVALUATION_SEED)
     if data.reference is None:
@@ -153,20 +150,33 @@ def _prepare(regime, n, *, T, bandwidth, dataset, bandwidth_rule, nll, held_out,
     else:
         reference = jnp.asarray(data.reference)
         points = reference[jax.random.randint(eval_key, (held_out,), 0, reference.shape[0])]
-    args = {"schedule": {k: jnp.asarray(v) for k, v in schedule.items()},
+    args = {"schedule": {k: jnp.asarray(v) for k, v in arrays.items()},
             **{k: jnp.asarray(v) for k, v in layout.items()},
-            "bandwidth": jnp.asarray(bandwidth, dtype=jnp.float64), "total_variance": jnp.asarray(data.total_variance),
+            "bandwidth": jnp.asarray(float(bandwidth)), "total_variance": jnp.asarray(data.total_variance),
             "reference": reference, "held_out": points}
     fn = _trajectory(n, T, data.dim, pool, max_size, rule, bool(nll),
                      0 if data.reference is None else int(data.reference.shape[0]), samples)
-    config = {"model": "kde", "regime": regime.kind, **regime.parameters(), "n": n, "T": T, "bandwidth": bandwidth,
+    config = {"model": "kde", "regime": regime.to_json(), "n": n, "T": T, "bandwidth": bandwidth,
               "dataset": data.name, "bandwidth_rule": rule, "held_out": held_out}
     return fn, args, config, pool * data.dim + (held_out * pool if nll else 0)
 
 
-def simulate(regime: Regime, n: int, *, key, seeds: int, T: int = 100, bandwidth: float = 0.3,
-             dataset: str = "gaussian-1d", bandwidth_rule=None, nll: bool = True, held_out: int = 25,
-             keep_values: bool = False, chunk: int | None = None, progress: bool = False) -> Result:
+@dataclass(frozen=True)
+class Config:
+    """What a KDE simulation runs: ``T``, ``bandwidth``, ``dataset``, ``bandwidth_rule`` (the family's
+    parameters), ``nll`` and ``held_out`` (the held-out likelihood) and ``dtype`` (``"float64"`` by default)."""
+
+    T: int = 100
+    bandwidth: float = 0.3
+    dataset: str = "gaussian-1d"
+    bandwidth_rule: Optional[str] = None
+    nll: bool = True
+    held_out: int = 25
+    dtype: str = "float64"
+
+
+def simulate(regime: Regime, n: int, config: Optional[Config] = None, *, key, seeds: int,
+             keep_values: bool = False, chunk: int | None = None, progress: bool = False, **options) -> Result:
     """Monte Carlo of the KDE loop at iterations ``1..n``: ``variance_ratio`` and (``nll=True``) ``nll``.
 
     Args:
@@ -179,13 +189,16 @@ def simulate(regime: Regime, n: int, *, key, seeds: int, T: int = 100, bandwidth
             across seeds; it costs ``held_out`` times the fitted points per iteration, hence the small default).
         chunk: seeds per vmapped call (default: what fits in about 200 MB).
     """
+    c = merge(Config, config, options)
+    dtype = _precision.check(c.dtype)
     seeds = _validate.integer("seeds", seeds)
-    fn, args, config, per_seed = _prepare(regime, n, T=T, bandwidth=bandwidth, dataset=dataset,
-                                          bandwidth_rule=bandwidth_rule, nll=nll, held_out=held_out)
-    if chunk is None:
-        chunk = int(max(1, min(_seeds.DEFAULT_CHUNK, 2.5e7 // per_seed)))
-    return _seeds.run(fn, args, key=key, seeds=seeds, chunk=chunk, keep_values=keep_values, progress=progress,
-                      description=f"{regime.label} seeds", config={**config, "seeds": seeds})
+    with _precision.scope(dtype):
+        fn, args, recorded, per_seed = _prepare(regime, n, T=c.T, bandwidth=c.bandwidth, dataset=c.dataset,
+                                                bandwidth_rule=c.bandwidth_rule, nll=c.nll, held_out=c.held_out)
+        if chunk is None:
+            chunk = int(max(1, min(_seeds.DEFAULT_CHUNK, 2.5e7 // per_seed)))
+        return _seeds.run(fn, args, key=key, seeds=seeds, chunk=chunk, keep_values=keep_values, progress=progress,
+                          description=f"{regime.label} seeds", config={**recorded, "engine": "points", "dtype": dtype, "seeds": seeds})
 
 
 def snapshots(regime: Regime, iterations, *, key, T: int = 100, bandwidth: float = 0.3,
@@ -204,10 +217,9 @@ def snapshots(regime: Regime, iterations, *, key, T: int = 100, bandwidth: float
     return {i: np.asarray(out[i - 1]) for i in iterations}
 
 
-def simulate_cli(regime: Regime, n: int, *, seeds: int, seed: int, quiet: bool, T: int = 100,
-                 bandwidth: float = 0.3, dataset: str = "gaussian-1d", bandwidth_rule=None) -> dict:
-    """What ``collapse-theory simulate --model kde`` prints: ``{metric: {"mean": array, "se": array}}``."""
-    jax.config.update("jax_enable_x64", True)  # the command line works in float64, like the tests
-    seed = _validate.integer("seed", seed, minimum=0)
-    return simulate(regime, n, key=jax.random.key(seed), seeds=seeds, T=T, bandwidth=bandwidth, dataset=dataset,
-                    bandwidth_rule=bandwidth_rule, progress=not quiet).summary()
+def simulate_cli(regime: Regime, n: int, *, seeds: int, key, quiet: bool, dtype: str = "float64", T: int = 100,
+                 bandwidth: float = 0.3, dataset: str = "gaussian-1d", bandwidth_rule=None) -> tuple[dict, dict]:
+    """What ``collapse-theory simulate --model kde`` prints: ``({metric: {"mean", "se"}}, config that ran)``."""
+    result = simulate(regime, n, Config(T=T, bandwidth=bandwidth, dataset=dataset, bandwidth_rule=bandwidth_rule,
+                                        dtype=dtype), key=key, seeds=seeds, progress=not quiet)
+    return result.summary(), result.config

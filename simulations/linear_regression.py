@@ -1,4 +1,4 @@
-"""Monte Carlo of the linear-regression loop (paper §3, THEORY.md §1-2) for every data regime.
+"""Monte Carlo of the linear-regression loop (paper §3, docs/theory/formalism.md §1-2) for every data regime.
 
 The process: rows ``x ~ N(0, Sigma)`` in ``R^d``; one design ``X`` (``T x d``) reused at every iteration (or
 redrawn, ``fresh_design=True``); iteration 1 fits real labels ``Y_1 = X w* + E_1``; generation ``j``'s labels
@@ -34,24 +34,51 @@ Seeds are vmapped, streamed in chunks and sharded over all JAX devices by :func:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Optional
+
 import numpy as np
 
 from collapse_theory import _validate
 from collapse_theory.errors import InvalidParameterError
 from collapse_theory.regimes import Regime
+from collapse_theory.schedule import schedule
 
+from . import precision as _precision
+from ._config import merge
 from . import seeds as _seeds
 from ._linear_engines import trajectory
 from ._linear_plan import Plan, coefficients, literal_weights, source_count
 from .result import Result
 
-__all__ = ["ENGINES", "SAMPLINGS", "DESIGNS", "FIGURE_GRID", "simulate", "simulate_grid", "simulate_cli"]
+__all__ = ["Config", "ENGINES", "SAMPLINGS", "DESIGNS", "FIGURE_GRID", "simulate", "simulate_grid", "simulate_cli"]
 
 ENGINES = ("fast", "literal")
 SAMPLINGS = ("labels", "projected", "wishart")
 DESIGNS = ("gaussian", "orthonormal")
 #: The paper's linear figure (§3): d = 32, iterations 1..50, 1000 seeds, T x sigma^2 below.
 FIGURE_GRID = {"d": 32, "n": 50, "seeds": 1000, "Ts": (100, 316, 1000), "sigma2s": (0.01, 0.1, 1.0, 10.0, 100.0)}
+
+
+@dataclass(frozen=True)
+class Config:
+    """What a linear-regression simulation runs (the family's parameters plus the engine's choices).
+
+    Attributes: ``d``, ``T``, ``sigma2`` (the model, :mod:`collapse_theory.families`); ``engine``, ``sampling``
+    (``None``: the engine's default), ``fresh_design``, ``design``, ``test_points``, ``conditional`` (see
+    :func:`simulate`); ``dtype``: ``"float64"`` (default) or ``"float32"``.
+    """
+
+    d: int = 10
+    T: int = 100
+    sigma2: float = 1.0
+    engine: str = "fast"
+    sampling: Optional[str] = None
+    fresh_design: bool = False
+    design: str = "gaussian"
+    test_points: int = 0
+    conditional: bool = False
+    dtype: str = "float64"
 
 
 def _choice(name, value, options):
@@ -93,7 +120,7 @@ def _prepare(regime, n, *, d, T, sigma2, engine, fresh_design, Sigma, sampling, 
     sigma2 = _validate.positive("sigma2", sigma2)
     engine = _choice("engine", engine, ENGINES)
     test_points = _validate.integer("test_points", test_points, minimum=0)
-    subsample = regime.kind == "accumulate-subsample"
+    subsample = not regime.has_closed_form
     if sampling is None:
         sampling = "wishart" if engine == "fast" and not subsample else "labels"
     sampling = _choice("sampling", sampling, SAMPLINGS)
@@ -114,7 +141,7 @@ def _prepare(regime, n, *, d, T, sigma2, engine, fresh_design, Sigma, sampling, 
     chol = _sigma_cholesky(Sigma, d)
 
     coef = coefficients(regime, n)
-    kind = {"window": "window", "accumulate-subsample": "subsample"}.get(regime.kind, "markov")
+    kind = schedule(regime, n).layout
     plan = Plan(kind=kind, engine=engine, sampling=sampling, n=n, d=d,
                 T=None if sampling == "wishart" else T, sources=source_count(regime),
                 copies=int(coef.copies.max()) if sampling == "labels" else 1,
@@ -123,18 +150,20 @@ def _prepare(regime, n, *, d, T, sigma2, engine, fresh_design, Sigma, sampling, 
     args = {**coef.arrays(), "sigma2": np.float64(sigma2), "chol": chol, "df": np.float64(T)}
     if engine == "literal" and not subsample:
         args["alpha"] = literal_weights(regime, n)
-    config = {"model": "linear", "regime": regime.kind, **regime.parameters(), "n": n, "d": d, "T": T,
-              "sigma2": sigma2, "engine": engine, "sampling": sampling, "fresh_design": bool(fresh_design),
+    # accumulate-subsample always runs the pool engine, whatever was asked: record what ran
+    config = {"model": "linear", "regime": regime.to_json(), "n": n, "d": d, "T": T,
+              "sigma2": sigma2, "engine": "pool" if subsample else engine, "sampling": sampling, "fresh_design": bool(fresh_design),
               "Sigma": None if Sigma is None else chol @ chol.T, "test_points": test_points,
               "design": design}
     return plan, args, config
 
 
-def simulate(regime: Regime, n: int, *, key, seeds: int, d: int, T: int, sigma2: float = 1.0,
-             engine: str = "fast", fresh_design: bool = False, Sigma=None, keep_values: bool = False,
-             chunk: int | None = None, progress: bool = False, sampling: str | None = None,
-             test_points: int = 0, conditional: bool = False, design: str = "gaussian") -> Result:
+def simulate(regime: Regime, n: int, config: Optional[Config] = None, *, key, seeds: int, Sigma=None,
+             keep_values: bool = False, chunk: int | None = None, progress: bool = False, **options) -> Result:
     """Monte Carlo of ``regime`` at iterations ``1..n`` over ``seeds`` seeds: metric ``"test_error"``.
+
+    ``config`` is a :class:`Config`; its fields may also be given as keywords (``d=10, T=100``), which
+    override it.
 
     Args:
         regime: a :class:`~collapse_theory.Regime` (any kind, temperature included).
@@ -160,6 +189,7 @@ def simulate(regime: Regime, n: int, *, key, seeds: int, d: int, T: int, sigma2:
             factorises exactly, ``E_test = E ||delta_U||^2 / (T - d - 1)`` for every fixed-design regime
             (:mod:`collapse_theory.subsample`), so the orthonormal run estimates the same expectation without
             the variance of ``X^T X``.
+        dtype: ``"float64"`` (default) or ``"float32"``; the JAX code runs in it whatever the global setting.
 
     Returns:
         :class:`~simulations.result.Result` with per-iteration mean and standard error; compare with
@@ -168,15 +198,20 @@ def simulate(regime: Regime, n: int, *, key, seeds: int, d: int, T: int, sigma2:
     Raises:
         InvalidParameterError: bad input (``seeds < 1``, ``T <= d + 1``, ``budget < d``, an unknown engine, ...).
     """
-    plan, args, config = _prepare(regime, n, d=d, T=T, sigma2=sigma2, engine=engine, fresh_design=fresh_design,
-                                  Sigma=Sigma, sampling=sampling, test_points=test_points, conditional=conditional,
-                                  design=design)
+    config = merge(Config, config, options)
+    dtype = _precision.check(config.dtype)
+    plan, args, recorded = _prepare(regime, n, d=config.d, T=config.T, sigma2=config.sigma2, engine=config.engine,
+                                    fresh_design=config.fresh_design, Sigma=Sigma, sampling=config.sampling,
+                                    test_points=config.test_points, conditional=config.conditional,
+                                    design=config.design)
     seeds = _validate.integer("seeds", seeds)
     if chunk is not None:
         chunk = _validate.integer("chunk", chunk)
     _check_key(key)
-    return _seeds.run(trajectory(plan), args, key=key, seeds=seeds, chunk=chunk, keep_values=keep_values,
-                      progress=progress, description=f"{regime.label} seeds", config={**config, "seeds": seeds})
+    with _precision.scope(dtype):
+        return _seeds.run(trajectory(plan), args, key=key, seeds=seeds, chunk=chunk, keep_values=keep_values,
+                          progress=progress, description=f"{regime.label} seeds",
+                          config={**recorded, "dtype": dtype, "seeds": seeds})
 
 
 def simulate_grid(regime: Regime, n: int, *, key, seeds: int, d: int, Ts, sigma2s, **options) -> dict:
@@ -200,15 +235,12 @@ def simulate_grid(regime: Regime, n: int, *, key, seeds: int, d: int, Ts, sigma2
     return out
 
 
-def simulate_cli(regime: Regime, n: int, *, seeds: int, seed: int, quiet: bool, d: int, T: int,
-                 sigma2: float) -> dict:
-    """What ``collapse-theory simulate`` and ``check`` print: ``{"test_error": {"mean": array, "se": array}}``.
+def simulate_cli(regime: Regime, n: int, *, seeds: int, key, quiet: bool, dtype: str = "float64",
+                 conditional: bool = False, d: int, T: int, sigma2: float) -> tuple[dict, dict]:
+    """What ``collapse-theory simulate`` and ``check`` print: ``({metric: {"mean", "se"}}, config that ran)``.
 
-    Fast engine, default sampling, key ``jax.random.key(seed)``; a progress bar on stderr unless ``quiet``.
+    Fast engine, default sampling; ``conditional=True`` adds ``error_factor`` (finite variance for any ``T``).
     """
-    import jax
-
-    seed = _validate.integer("seed", seed, minimum=0)
-    result = simulate(regime, n, key=jax.random.key(seed), seeds=seeds, d=d, T=T, sigma2=sigma2,
-                      progress=not quiet)
-    return {"test_error": result.summary()["test_error"]}
+    result = simulate(regime, n, Config(d=d, T=T, sigma2=sigma2, conditional=conditional, dtype=dtype), key=key,
+                      seeds=seeds, progress=not quiet)
+    return result.summary(), result.config

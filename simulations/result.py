@@ -79,8 +79,10 @@ class Result:
 
     def z(self, theory, metric: Optional[str] = None) -> np.ndarray:
         """``(mean - theory) / se`` per iteration for ``metric`` (the only metric if omitted)."""
+        from .testing import z_scores
+
         metric = metric or self._only_metric()
-        return (self.mean[metric] - np.asarray(theory, dtype=np.float64)) / self.se[metric]
+        return z_scores(self.mean[metric], self.se[metric], theory)
 
     def max_abs_z(self, theory, metric: Optional[str] = None) -> float:
         return float(np.max(np.abs(self.z(theory, metric))))

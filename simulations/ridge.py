@@ -19,7 +19,7 @@ from jax import lax
 
 from collapse_theory import _validate
 from collapse_theory.errors import InvalidParameterError
-from collapse_theory.ridge import _regime_arrays
+from collapse_theory.ridge import fixed_design_schedule
 
 from . import seeds as _seeds
 from .result import Result
@@ -61,20 +61,16 @@ def simulate(regime, n: int, *, key, seeds: int, X, w_star, sigma2: float = 1.0,
     if X.ndim != 2 or w_star.shape != (X.shape[1],):
         raise InvalidParameterError(f"X must be T x d and w_star of length d, got {X.shape}, {w_star.shape}")
     d = X.shape[1]
-    created, truth, variance, rows = _regime_arrays(regime, n)
+    sched = fixed_design_schedule(regime, n)
     # Pad to 2n sources (the most any regime creates: fresh-real's two per iteration) so that every regime
     # with the same n and d shares one compilation; padding sources are never created and carry no weight.
     S = 2 * n
-    pad = S - len(created)
-    created = np.concatenate([created, np.full(pad, n + 1)])
-    truth = np.concatenate([truth, np.zeros(pad, dtype=bool)])
-    variance = np.concatenate([variance, np.zeros(pad)])
-    alpha = np.zeros((n, S))
-    for m, row in enumerate(rows):
-        alpha[m, : len(row)] = row
-    rank = np.zeros(S, dtype=np.int64)  # index of each source within its generation
-    for i in range(1, S):
-        rank[i] = rank[i - 1] + 1 if created[i] == created[i - 1] else 0
+    pad = S - len(sched.created)
+    created = np.concatenate([sched.created, np.full(pad, n + 1)])
+    truth = np.concatenate([sched.truth, np.zeros(pad, dtype=bool)])
+    variance = np.concatenate([sched.variance, np.zeros(pad)])
+    alpha = np.pad(sched.alpha, ((0, 0), (0, pad)))
+    rank = np.concatenate([sched.slot, np.zeros(pad, dtype=np.int64)])  # index of each source in its generation
     gram = X.T @ X
     l, V = np.linalg.eigh(gram)
     solve = np.linalg.pinv(gram + lam * np.eye(d), rcond=1e-10, hermitian=True)  # cut-off as in the theory

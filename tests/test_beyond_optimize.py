@@ -21,7 +21,7 @@ def test_golden_ratio_at_k_1():
 
 @pytest.mark.parametrize("k", [0.25, 1.0, 3.0])
 def test_stationary_optimum_beats_a_grid(k):
-    # He, Xu & Cheng's stationary error of fresh-real (THEORY.md section 2), written out independently of sympy.
+    # He, Xu & Cheng's stationary error of fresh-real (docs/theory/formalism.md section 2), written out independently of sympy.
     best = optimize.optimize("fresh-real", ratio=k)
     w = np.linspace(1e-3, 1.0, 2000)
     grid = (w**2 + k * (1 - w) ** 2) / (w * (2 - w))

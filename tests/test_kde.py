@@ -40,7 +40,7 @@ def test_sympy_forms_equal_the_exact_recursion(regime):
 
 
 def test_replace_by_hand_and_the_values_theory_quotes():
-    """v_n = c^n + eta (1 - c^n)/(1 - c), c = (T-1)/T; THEORY.md: about 4.2 (replace), 1.39 (accumulate) at n = 50."""
+    """v_n = c^n + eta (1 - c^n)/(1 - c), c = (T-1)/T; docs/theory/formalism.md: about 4.2 (replace), 1.39 (accumulate) at n = 50."""
     c, eta = 0.99, 0.09
     k = np.arange(1, 51)
     rep = K.variance_ratio(replace(), 50, T=100, bandwidth=0.3)

@@ -113,7 +113,7 @@ def test_interrupted_run_resumes_to_identical_numbers(tmp_path):
 @pytest.mark.parametrize("argv, message", [
     (["--kind", "gan", "--regime", "replace"], "invalid choice"),
     (["--kind", "vae", "--regime", "replace", "--iterations", "0"], "iterations must be an integer >= 1"),
-    (["--kind", "lm", "--regime", "replace", "--temperature", "-1"], "temperature must be >= 0"),
+    (["--kind", "lm", "--regime", "replace", "--temperature", "-1"], "--temperature: expected a finite number >= 0"),
     (["--kind", "vae", "--regime", "replace", "--text", "x.txt"], "--text applies to --kind lm only"),
     (["--kind", "diffusion", "--regime", "replace", "--dataset", "mnist"], "dataset must be one of"),
     (["--kind", "lm", "--regime", "mix"], "needs real-fraction"),

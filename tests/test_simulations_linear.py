@@ -1,4 +1,4 @@
-"""Monte Carlo of the linear-regression loop against the exact theory (THEORY.md §1-2).
+"""Monte Carlo of the linear-regression loop against the exact theory (docs/theory/formalism.md §1-2).
 
 Every check is ``|mean - theory| <= 4 SE`` at every iteration, with a fixed key and a stated number of seeds;
 the standard error is the sample standard deviation over seeds / sqrt(seeds).

@@ -20,30 +20,33 @@ import json
 import sys
 from pathlib import Path
 
-__all__ = ["add_parser", "run", "KINDS", "REGIMES", "default_run_dir"]
+__all__ = ["add_arguments", "run", "KINDS", "accepted_regimes", "default_run_dir"]
 
 KINDS = {"vae": "simulations.neural.vae", "diffusion": "simulations.neural.diffusion", "lm": "simulations.neural.lm"}
-REGIMES = ("replace", "accumulate", "replace-multiple", "window", "mix", "accumulate-subsample")
 _ROOT = Path(__file__).resolve().parents[2] / "figures" / "data"
-EXAMPLE = "collapse-theory neural --kind lm --regime replace --iterations 5 --fast --json"
 
 
-def add_parser(sub) -> None:
-    text = "train VAE, diffusion or transformer models generation after generation (replace, accumulate, ...)"
-    p = sub.add_parser("neural", help=text, description=text + ".", epilog="example: " + EXAMPLE)
+def accepted_regimes() -> tuple:
+    """The registered regime kinds the neural loop runs: those whose every later source is the previous model's
+    samples (fresh real data at every iteration is what the fixed neural data sets cannot supply)."""
+    from collapse_theory import kinds
+    from collapse_theory.regimes import Regime
+    from collapse_theory.schedule import schedule
+
+    return tuple(k.name for k in kinds.kinds() if not schedule(Regime(k.name, **k.example), 3).truth[1:].any())
+
+
+def add_arguments(p) -> None:
+    from collapse_theory import command as c
+
     p.add_argument("--kind", choices=tuple(KINDS), required=True, help="model kind")
-    p.add_argument("--regime", choices=REGIMES, required=True, help="data regime")
+    c.add_regime_options(p, kinds=accepted_regimes())
     p.add_argument("--iterations", type=int, metavar="N",
                    help="number of iterations (default: vae 10 (0..9), diffusion 6 (0..5), lm 5 (1..5))")
     size = p.add_mutually_exclusive_group()
     size.add_argument("--fast", action="store_true", help="tiny models, well under a minute (tests, CI)")
     size.add_argument("--large", action="store_true", help="the larger configuration, meant for a GPU")
     p.add_argument("--seed", type=int, default=0, help="PRNG seed (default 0)")
-    p.add_argument("--temperature", type=float, metavar="TAU", default=1.0,
-                   help="sampling temperature >= 0 (default 1; 0 = greedy for lm)")
-    p.add_argument("--window", type=int, metavar="K", help="generations kept (window)")
-    p.add_argument("--real-fraction", type=float, metavar="L", help="weight on the real data (mix)")
-    p.add_argument("--budget", type=int, metavar="B", help="training-set size (accumulate-subsample)")
     p.add_argument("--dataset", help="diffusion data: digits (default), moons, circles, swiss-roll, blobs")
     p.add_argument("--text", metavar="FILE", help="lm: train on this UTF-8 text file, character level")
     p.add_argument("--run-dir", metavar="DIR", help="run directory (default under figures/data/neural)")
@@ -61,9 +64,8 @@ def default_run_dir(kind: str, regime, seed: int, *, size: str = "default", data
     if text is not None:
         folder += f"-text-{Path(text).stem}"
     name = regime.kind
-    for field in ("window", "real_fraction", "budget"):
-        if getattr(regime, field) is not None:
-            name += f"-{getattr(regime, field):g}"
+    for _, value in regime.options:
+        name += f"-{value:g}"
     if regime.temperature != 1.0:
         name += f"-tau{regime.temperature:g}"
     return root / folder / f"{name}-seed{seed}"
@@ -72,14 +74,13 @@ def default_run_dir(kind: str, regime, seed: int, *, size: str = "default", data
 def _check(args):
     """Every check on the input, before any file is touched; returns (regime, size)."""
     from collapse_theory import _validate
+    from collapse_theory import command as c
     from collapse_theory.errors import InvalidParameterError
-    from collapse_theory.regimes import from_name
 
     if args.iterations is not None:
         _validate.integer("iterations", args.iterations)
     _validate.integer("seed", args.seed, minimum=0)
-    regime = from_name(args.regime, temperature=args.temperature, window=args.window,
-                       real_fraction=args.real_fraction, budget=args.budget)
+    regime = c.regime_from_args(args)
     if args.text is not None and args.kind != "lm":
         raise InvalidParameterError(f"--text applies to --kind lm only, got --kind {args.kind}")
     if args.dataset is not None and args.kind != "diffusion":

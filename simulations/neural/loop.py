@@ -21,7 +21,6 @@ drawn by inverting a cumulative weight table, so one compiled training step serv
 from __future__ import annotations
 
 import functools
-import subprocess
 import time
 from pathlib import Path
 
@@ -31,10 +30,13 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from collapse_theory._provenance import revision
 from collapse_theory.errors import InvalidParameterError
 from collapse_theory.regimes import Regime
+from collapse_theory.schedule import schedule
 
 from .checkpoint import RunDir
+from .cli import accepted_regimes
 from .task import Task
 
 __all__ = ["run", "plan", "Plan"]
@@ -51,13 +53,12 @@ class Plan:
         self.regime, self.iterations = regime, iterations
         self.sizes, self.weights = {}, {}
         # one generation past the last iteration: the last model's samples are kept too
-        for g, (sources, alpha) in enumerate(regime.iter_weights(iterations + 1), start=1):
-            new = sources[-1]
-            if g >= 2 and (len(sources) != g or new.parent != "previous"):
-                raise InvalidParameterError(
-                    f"regime {regime.kind} needs fresh real data at every iteration, which the neural data sets "
-                    "do not have; use replace, accumulate, replace-multiple, window, mix or accumulate-subsample")
-            m = float(new.multiplicity)
+        sched = schedule(regime, iterations + 1)
+        if len(sched.created) != iterations + 1 or np.any(sched.truth[1:]):
+            raise InvalidParameterError(
+                f"regime {regime.kind} needs fresh real data at every iteration, which the neural data sets do not "
+                "have; use one of " + ", ".join(accepted_regimes()))
+        for g, (m, alpha) in enumerate(zip(sched.multiplicity, sched.alpha), start=1):
             if m != int(m) or m < 1:
                 raise InvalidParameterError(f"regime {regime.kind} asks for a non-integer multiplicity {m}")
             self.sizes[g] = n_real * int(m)
@@ -67,7 +68,7 @@ class Plan:
 
     def pool_size(self, g: int) -> int:
         total = sum(self.sizes[j] for j in self.weights[g])
-        return min(total, self.regime.budget) if self.regime.kind == "accumulate-subsample" else total
+        return total if self.regime.has_closed_form else min(total, self.regime.budget)
 
 
 def plan(regime: Regime, iterations: int, n_real: int) -> Plan:
@@ -79,7 +80,7 @@ def _pool(p: Plan, g: int, generations: dict, key, like: np.ndarray):
     parts = [np.asarray(generations[j]) for j in p.weights[g]]
     probs = np.concatenate([np.full(len(x), p.weights[g][j] / len(x)) for j, x in zip(p.weights[g], parts)])
     data = np.concatenate(parts).astype(like.dtype)
-    if p.regime.kind == "accumulate-subsample" and len(data) > p.regime.budget:
+    if not p.regime.has_closed_form and len(data) > p.regime.budget:
         keep = np.sort(np.asarray(jax.random.choice(key, len(data), (p.regime.budget,), replace=False)))
         data, probs = data[keep], np.full(p.regime.budget, 1.0 / p.regime.budget)
     pool = np.zeros((p.capacity, *like.shape[1:]), dtype=like.dtype)
@@ -129,15 +130,6 @@ def _compiled(task: Task):
 
     return (optimizer, eqx.filter_jit(init), _trainer(task, optimizer), eqx.filter_jit(task.evaluate),
             eqx.filter_jit(task.sample))
-
-
-def _git_revision() -> str | None:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
-                             text=True, timeout=5)
-        return out.stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None
 
 
 def run(task: Task, regime: Regime, *, seed: int, iterations: int, run_dir, progress: bool = False,
@@ -225,7 +217,7 @@ def run(task: Task, regime: Regime, *, seed: int, iterations: int, run_dir, prog
         "metrics": {m: [h[m] for h in history] for m in names},
         "previews": [f"iteration-{g:02d}/preview.npy" for g in range(1, iterations + 1)],
         "version": __version__,
-        "git_revision": _git_revision(),
+        "git_revision": revision(),
     }
     rd.write_json("result.json", result)
     return result

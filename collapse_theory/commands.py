@@ -1,0 +1,141 @@
+"""The theory subcommands ``formula``, ``error`` and ``limit`` (entry points in ``setup.cfg``).
+
+Each reads the family and regime from the registries and calls the family's theory module (or the module the
+family names for that regime, e.g. :mod:`collapse_theory.subsample` for linear accumulate-subsample).  sympy loads
+when a command runs, never at ``--help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from . import command as c
+
+__all__ = ["formula", "error", "limit", "EXAMPLES"]
+
+EXAMPLES = {
+    "formula": "collapse-theory formula --model linear --regime accumulate --latex",
+    "error": "collapse-theory error --model linear --regime accumulate --d 10 --T 100 --sigma2 1 --n 100 --json",
+    "limit": "collapse-theory limit --model linear --regime accumulate --d 10 --T 100 --sigma2 1 --json",
+}
+
+
+def _theory(family, regime):
+    """The module with the family's theory for ``regime``, and the note its numbers need, if any."""
+    module = family.module(regime.kind)
+    return module, getattr(module, "LINEAR_NOTE", None) if family.standing_of(regime.kind) == "bound" else None
+
+
+def _formula_arguments(p):
+    c.add_model_options(p, with_params=False)
+    p.add_argument("--latex", action="store_true", help="print LaTeX")
+
+
+def _formula(args):
+    import sympy as sp
+
+    from . import kinds
+    from .regimes import SYMBOLS
+    from .symbolic import latex
+
+    family = c.family_from_args(args)
+    spec = kinds.kind(args.regime)
+    # Regime options left out on the command line stay symbolic where they have a symbol; given ones are
+    # substituted.  An option without a symbol (a window's k, a budget) must be given.
+    placeheld = set()
+    for name in spec.options:
+        option = kinds.OPTIONS[name]
+        if getattr(args, name) is None and name not in spec.defaults:
+            if option.symbol is None:
+                raise c.UsageError(f"regime {spec.name} needs {option.flag} {option.metavar} for its closed form")
+            placeheld.add(name)
+            setattr(args, name, spec.example.get(name, 0.5))  # any valid value: the symbolic derivation ignores it
+    regime = c.regime_from_args(args)
+    given = {SYMBOLS[f]: value for f, value in regime.values().items() if f not in placeheld}
+    out = {}
+    for metric, (expr, lim) in family.module().formulas(regime, symbolic=bool(placeheld)).items():
+        out[metric] = tuple(e.subs(given) if placeheld else e for e in (expr, lim))
+    if args.json:
+        c.dump({"model": args.model, "regime": regime.kind, "params": regime.parameters(),
+                "formulas": {m: {"expression": str(e), "latex": latex(e), "limit": str(lim),
+                                 "limit_latex": latex(lim)} for m, (e, lim) in out.items()}})
+        return
+    for metric, (expr, lim) in out.items():
+        if args.latex:
+            print(f"{metric}(n) = {latex(expr)}")
+            print(f"{metric}(\\infty) = {latex(lim)}")
+        else:
+            print(f"{metric}(n) = {sp.sstr(expr)}")
+            print(f"{metric}(oo) = {sp.sstr(lim)}")
+
+
+def _levels(text):
+    try:
+        values = [float(t) for t in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated levels in (0, 1), got {text!r}") from None
+    if not values or not all(0 < v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"expected comma-separated levels in (0, 1), got {text!r}")
+    return values
+
+
+def _error_arguments(p):
+    c.add_model_options(p)
+    p.add_argument("--quantiles", type=_levels, metavar="P,...",
+                   help="also the exact quantiles of the error at these levels, e.g. 0.05,0.5,0.95 (linear)")
+
+
+def _error(args):
+    family = c.family_from_args(args)
+    regime = c.regime_from_args(args)
+    params = c.params_from_args(args, family)
+    module, note = _theory(family, regime)
+    values = module.errors(regime, args.n, **params)
+    if getattr(args, "quantiles", None):
+        if family.name != "linear":
+            raise c.UsageError("--quantiles is available for --model linear")
+        from .distribution import quantiles
+
+        levels = quantiles(regime, args.n, args.quantiles, **params)
+        if args.json:
+            values["test_error_quantiles"] = {f"{p:g}": row for p, row in zip(args.quantiles, levels)}
+        else:
+            values.update({f"q{p:g}": row for p, row in zip(args.quantiles, levels)})
+    if args.json:
+        c.dump({"model": args.model, "regime": regime.kind, "params": {**regime.parameters(), **params, "n": args.n},
+                "iterations": list(range(1, args.n + 1)),
+                "metrics": {m: ({q: [c.number(x) for x in row] for q, row in v.items()} if isinstance(v, dict)
+                                else [c.number(x) for x in v]) for m, v in values.items()}})
+    else:
+        c.table(["iteration", *values],
+                [[i + 1, *(c.fmt(float(v[i])) for v in values.values())] for i in range(args.n)])
+    if note:  # two numbers of different standing share the output: say which is which
+        c.note(note)
+
+
+def _limit_arguments(p):
+    c.add_model_options(p, with_n=False)
+
+
+def _limit(args):
+    family = c.family_from_args(args)
+    regime = c.regime_from_args(args)
+    params = c.params_from_args(args, family)
+    module, note = _theory(family, regime)
+    values = module.limits(regime, **params)
+    if args.json:
+        c.dump({"model": args.model, "regime": regime.kind, "params": {**regime.parameters(), **params},
+                "metrics": {m: c.number(v) for m, v in values.items()}})
+    else:
+        for metric, value in values.items():
+            print(f"{metric} -> {c.fmt(float(value))}")
+    if note:
+        c.note(note)
+
+
+formula = c.Command("formula", "print the closed form of the expected error (and its limit)", EXAMPLES["formula"],
+                    _formula_arguments, _formula)
+error = c.Command("error", "expected error at iterations 1..n from the closed form", EXAMPLES["error"],
+                  _error_arguments, _error)
+limit = c.Command("limit", "limit of the expected error as n -> infinity", EXAMPLES["limit"],
+                  _limit_arguments, _limit)
