@@ -18,7 +18,7 @@ from .errors import CollapseTheoryError, InvalidParameterError, NoClosedFormErro
 _REGIME_NAMES = ("KINDS", "Regime", "accumulate", "accumulate_subsample", "fresh_real", "from_name", "mix",
                  "replace", "replace_multiple", "window")
 _SUBMODULES = ("linear_regression", "coefficients", "derivation", "symbolic", "gaussian", "kde", "optimize",
-               "subsample", "distribution", "ridge")
+               "subsample", "subsample_linear", "distribution", "ridge", "kinds", "families", "schedule")
 
 __all__ = [
     "__version__",

@@ -16,7 +16,7 @@ register(Family(
     metrics=(Metric("test_error", "E||w_n - w*||^2_Sigma = sigma^2 d/(T-d-1) F_n, the excess test error"),),
     parameters=(_d, _T, Parameter("sigma2", "positive", 1.0, "noise variance sigma^2 (default 1)")),
     fixed_design="exact", pooled="bound",
-    theory_overrides={"accumulate-subsample": "collapse_theory.subsample"},
+    theory_overrides={"accumulate-subsample": "collapse_theory.subsample_linear"},
     doc="Exact for every fixed-design regime (the coefficient recursion, closed by sympy); accumulate-subsample "
         "has a proven lower bound beside an approximation.",
 ))

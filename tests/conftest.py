@@ -1,4 +1,5 @@
-"""Test configuration: float64 JAX, strict rank promotion, and a deterministic hypothesis profile."""
+"""Test configuration: float64 JAX, strict rank promotion, a deterministic hypothesis profile, and the one Monte
+Carlo agreement check (:func:`assert_agrees`: the tolerance always comes from the standard error)."""
 
 import os
 
@@ -24,3 +25,36 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("deterministic")
+
+import numpy as np  # noqa: E402
+
+from simulations.testing import z_scores  # noqa: E402
+
+#: The one Monte Carlo tolerance: agreement within this many standard errors at every iteration.
+SIGMAS = 4.0
+
+
+def assert_agrees(mean, se, theory, *, what: str = "", sigmas: float = SIGMAS) -> float:
+    """Assert ``|mean - theory| <= sigmas * se`` everywhere; return the largest ``|z|``."""
+    mean, se, theory = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in (mean, se, theory)))
+    if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(theory))):
+        raise AssertionError(f"{what}: non-finite values (mean {mean}, theory {theory})")
+    z = z_scores(mean, se, theory)
+    worst = float(np.max(np.abs(z))) if z.size else 0.0
+    if worst > sigmas:
+        bad = np.argsort(-np.abs(z).ravel())[:5]
+        rows = "; ".join(f"[{i}] expected {theory.ravel()[i]:.6g}, actual {mean.ravel()[i]:.6g}, "
+                         f"SE {se.ravel()[i]:.3g}, z {z.ravel()[i]:+.2f}" for i in bad if abs(z.ravel()[i]) > sigmas)
+        raise AssertionError(f"{what}: Monte Carlo disagrees with theory beyond {sigmas} SE: {rows}")
+    return worst
+
+
+def assert_above(mean, se, bound, *, what: str = "", sigmas: float = SIGMAS) -> None:
+    """Assert ``mean >= bound - sigmas * se`` everywhere (a one-sided check against a proven lower bound)."""
+    mean, se, bound = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in (mean, se, bound)))
+    bad = np.flatnonzero(mean < bound - sigmas * se)
+    if bad.size:
+        i = bad[0]
+        raise AssertionError(f"{what}: Monte Carlo below the bound beyond {sigmas} SE at [{i}]: bound "
+                             f"{bound.ravel()[i]:.6g}, actual {mean.ravel()[i]:.6g}, SE {se.ravel()[i]:.3g}")
+

@@ -7,6 +7,7 @@ from scipy import stats
 
 import collapse_theory as ct
 from collapse_theory import coefficients, distribution
+from conftest import assert_agrees
 from simulations import linear_regression as simulation
 
 
@@ -28,7 +29,7 @@ def test_unequal_weights_against_sampling(a):
         p_hat = np.mean(q <= x)
         se = np.sqrt(p_hat * (1 - p_hat) / q.size)
         p = distribution.weighted_chi2_cdf(x, a)
-        assert abs(p - p_hat) <= 4 * se, f"expected {p:.6f}, actual {p_hat:.6f}, SE {se:.2g}, z {(p_hat - p) / se:.2f}"
+        assert_agrees(p_hat, se, p, what=f"weights {a.tolist()} at {x:.4g}")
 
 
 def test_unconditional_mean_is_kappa_and_quantiles_invert_the_cdf():
@@ -55,8 +56,7 @@ def test_conditional_band_covers_90_percent_given_X():
         errors[:, i] = np.sum(w**2, axis=1)
     lo, hi = distribution.conditional_quantiles(ct.replace(), n, [0.05, 0.95], X=X)
     covered = np.mean((errors >= lo) & (errors <= hi), axis=0)
-    se = np.sqrt(0.9 * 0.1 / runs)
-    assert np.all(np.abs(covered - 0.9) <= 4 * se), f"coverage {covered}, expected 0.9, SE {se:.3g}"
+    assert_agrees(covered, np.sqrt(0.9 * 0.1 / runs), 0.9, what="conditional 90% band coverage")
 
 
 def test_unconditional_band_covers_90_percent_over_seeds():
@@ -67,8 +67,7 @@ def test_unconditional_band_covers_90_percent_over_seeds():
     values = result.values["test_error"]
     lo, hi = distribution.quantiles(regime, n, [0.05, 0.95], d=d, T=T)
     covered = np.mean((values >= lo) & (values <= hi), axis=0)
-    se = np.sqrt(0.9 * 0.1 / seeds)
-    assert np.all(np.abs(covered - 0.9) <= 4 * se), f"coverage {covered}, expected 0.9, SE {se:.3g}"
+    assert_agrees(covered, np.sqrt(0.9 * 0.1 / seeds), 0.9, what="unconditional 90% band coverage")
 
 
 def test_bad_input():

@@ -7,7 +7,7 @@ import pytest
 import collapse_theory as ct
 from collapse_theory import coefficients, linear_regression, ridge
 from simulations import ridge as simulation
-from simulations.testing import assert_agrees
+from conftest import assert_agrees
 
 RNG = np.random.default_rng(2024)
 X = RNG.standard_normal((20, 5))
@@ -63,8 +63,7 @@ def test_overparameterised_expectation_over_gaussian_designs():
                        for _ in range(draws)])
     theory = ridge.overparameterised_error(ct.replace(), n, d=d, T=T, w_norm2=float(w @ w))
     mean, se = values.mean(0), values.std(0, ddof=1) / np.sqrt(draws)
-    z = (mean - theory) / se
-    assert np.all(np.abs(z) <= 4), f"expected {theory}, actual {mean}, SE {se}, z {z}"
+    assert_agrees(mean, se, theory, what="overparameterised replace over Gaussian designs")
     with pytest.raises(ct.InvalidParameterError, match="d >= T \\+ 2"):
         ridge.overparameterised_error(ct.replace(), n, d=7, T=6, w_norm2=1.0)
 

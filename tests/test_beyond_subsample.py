@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 import collapse_theory as ct
-from collapse_theory import coefficients, subsample
+from collapse_theory import coefficients, subsample, subsample_linear
 from simulations import linear_regression as engine
 from simulations import subsample as sim
-from simulations.testing import assert_agrees
+from conftest import assert_above, assert_agrees
 
 
 def assert_within_4se(result, theory, metric, label):
@@ -52,7 +52,7 @@ def test_invalid_input():
     with pytest.raises(ct.InvalidParameterError, match="accumulate-subsample"):
         subsample.factors(ct.accumulate(), 5, T=10)
     with pytest.raises(ct.InvalidParameterError, match="B >= d \\+ 2"):
-        subsample.linear_approximation(ct.accumulate_subsample(5), 5, d=10, T=100)
+        subsample_linear.linear_approximation(ct.accumulate_subsample(5), 5, d=10, T=100)
 
 
 @pytest.mark.parametrize("d, T, B, tau, n, seeds", [(10, 100, 100, 1.0, 100, 512), (1, 10, 25, 0.7, 30, 1024),
@@ -73,9 +73,9 @@ def test_linear_regression_lower_bound_against_the_shared_engine(B, tau, n, seed
     # not exact once nT > B.
     regime = ct.accumulate_subsample(B, temperature=tau)
     result = engine.simulate(regime, n, key=jax.random.key(7), seeds=seeds, d=10, T=100)
-    lower = subsample.linear_lower_bound(regime, n, d=10, T=100)
+    lower = subsample_linear.linear_lower_bound(regime, n, d=10, T=100)
     mean, se = result.mean["test_error"], result.se["test_error"]
-    assert np.all(mean >= lower - 4 * se), "Monte Carlo below the proven lower bound"
+    assert_above(mean, se, lower, what=f"B={B}: proven lower bound")
     exact = (np.arange(1, n + 1) * 100 <= B) | (np.arange(1, n + 1) == 1)
     assert_agrees(mean[exact], se[exact], lower[exact], what=f"B={B}: exact iterations")
 
@@ -83,13 +83,13 @@ def test_linear_regression_lower_bound_against_the_shared_engine(B, tau, n, seed
 def test_lower_bound_is_at_least_accumulate_and_exact_within_the_budget():
     for tau in (1.0, 0.5):
         accumulate = ct.linear_regression.test_error(ct.accumulate(temperature=tau), 60, d=10, T=100)
-        bound = subsample.linear_lower_bound(ct.accumulate_subsample(100, temperature=tau), 60, d=10, T=100)
+        bound = subsample_linear.linear_lower_bound(ct.accumulate_subsample(100, temperature=tau), 60, d=10, T=100)
         assert np.all(bound >= accumulate * (1 - 1e-12))
         # n = 2: the newest generation's T/(nB) = 1/2 replaces accumulate's 1/4.
         assert bound[1] == pytest.approx(10 / 89 * (1 + tau**2 / 2), rel=1e-12)
-        roomy = subsample.linear_lower_bound(ct.accumulate_subsample(350, temperature=tau), 6, d=10, T=100)
+        roomy = subsample_linear.linear_lower_bound(ct.accumulate_subsample(350, temperature=tau), 6, d=10, T=100)
         np.testing.assert_allclose(roomy[:3], accumulate[:3], rtol=1e-12)
-    limit = subsample.limits(ct.accumulate_subsample(100, temperature=0.5), d=10, T=100)["test_error_lower_bound"]
+    limit = subsample_linear.limits(ct.accumulate_subsample(100, temperature=0.5), d=10, T=100)["test_error_lower_bound"]
     assert limit == pytest.approx(ct.linear_regression.limit(ct.accumulate(temperature=0.5), d=10, T=100), rel=1e-12)
 
 
@@ -135,9 +135,9 @@ def test_cli_error_and_limit(capsys):
     out = json.loads(captured.out)
     assert captured.err.startswith("note:") and "approximation" in captured.err and "proven" in captured.err
     regime = ct.accumulate_subsample(100)
-    np.testing.assert_allclose(out["metrics"]["test_error"], subsample.linear_approximation(regime, 5, d=10, T=100))
+    np.testing.assert_allclose(out["metrics"]["test_error"], subsample_linear.linear_approximation(regime, 5, d=10, T=100))
     np.testing.assert_allclose(out["metrics"]["test_error_lower_bound"],
-                               subsample.linear_lower_bound(regime, 5, d=10, T=100))
+                               subsample_linear.linear_lower_bound(regime, 5, d=10, T=100))
     assert cli.main(["limit", "--regime", "accumulate-subsample", "--budget", "100", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["metrics"]["test_error"] == pytest.approx(10 / 89 * subsample.limit_factor(regime, T=100))

@@ -147,11 +147,12 @@ def test_console_script_and_module_entry_points():
     for argv in (["collapse-theory"], [sys.executable, "-m", "collapse_theory"]):
         exe = argv if argv[0] != "collapse-theory" else [str(__import__("pathlib").Path(sys.executable).with_name(
             "collapse-theory"))]
-        done = subprocess.run([*exe, "limit", "--regime", "accumulate", "--json"], capture_output=True, text=True)
+        done = subprocess.run([*exe, "limit", "--regime", "accumulate", "--json"], capture_output=True, text=True,
+                              timeout=300)
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout)["metrics"]["test_error"] == pytest.approx(KAPPA * math.pi**2 / 6)
         bad = subprocess.run([*exe, "error", "--regime", "replace", "--d", "10", "--T", "11"], capture_output=True,
-                             text=True)
+                             text=True, timeout=300)
         assert bad.returncode == 2 and bad.stderr.startswith("error: ") and "Traceback" not in bad.stderr
 
 
@@ -171,12 +172,12 @@ def test_a_repeated_simulate_process_loads_its_compiled_simulator(tmp_path):
     cmd = [sys.executable, "-m", "collapse_theory", "simulate", "--model", "linear", "--regime", "replace",
            "--d", "3", "--T", "9", "--n", "4", "--seeds", "16", "--seed", "1", "--json", "--quiet"]
     env = {**os.environ, "COLLAPSE_THEORY_CACHE": str(tmp_path)}
-    first = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+    first = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env, timeout=300).stdout
     def entries():
         return {p.name: p.stat().st_mtime_ns for p in (tmp_path / "xla").iterdir()}
 
     stored = entries()
     assert stored, "no compiled executable was stored"
-    second = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+    second = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env, timeout=300).stdout
     assert entries() == stored  # loaded: nothing was compiled and written again
     assert json.loads(second) == json.loads(first)

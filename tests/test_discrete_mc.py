@@ -8,7 +8,7 @@ from collapse_theory import discrete as D
 from collapse_theory.errors import CollapseTheoryError
 from collapse_theory.regimes import accumulate, accumulate_subsample, replace
 from simulations import discrete as S
-from simulations.testing import assert_agrees
+from conftest import assert_agrees
 
 SEEDS = 2000
 

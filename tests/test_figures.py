@@ -94,29 +94,3 @@ def test_neural_figure_without_runs_says_how_to_make_them(tmp_path):
 
     with pytest.raises(MissingData, match="make neural"):
         neural_lm.main(out=tmp_path / "out", data=tmp_path / "data")
-
-
-def test_kde_figure_draws_the_pinned_api(tmp_path, monkeypatch):
-    """The KDE figure against stand-ins with the KDE modules' pinned signatures (the drawing, not the numbers)."""
-    import sys
-    import types
-
-    theory = types.ModuleType("collapse_theory.kde")
-    theory.errors = lambda regime, n, *, T, bandwidth: {"variance_ratio": 1 + bandwidth**2 * np.arange(n)}
-    theory.DATASETS = ("gaussian-1d", "moons", "circles")
-    simulator = types.ModuleType("simulations.kde")
-
-    def simulate(regime, n, *, key, seeds, T, bandwidth, chunk):
-        mean = {"variance_ratio": 1 + bandwidth**2 * np.arange(n), "nll": 1.4 + 0.01 * np.arange(n)}
-        return Result(mean, {m: 0.01 * np.ones(n) for m in mean}, seeds)
-
-    def snapshots(regime, iterations, *, key, T, bandwidth, dataset):
-        return {i: np.random.default_rng(i).normal(size=(T, 2)) for i in iterations}
-
-    simulator.simulate, simulator.snapshots = simulate, snapshots
-    monkeypatch.setitem(sys.modules, "collapse_theory.kde", theory)
-    monkeypatch.setitem(sys.modules, "simulations.kde", simulator)
-    from figures import kde
-
-    written = kde.main(fast=True, out=tmp_path / "out", data=tmp_path / "data")
-    assert sorted(p.name for p in written) == ["kde.pdf", "kde.png"]

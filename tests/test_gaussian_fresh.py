@@ -11,7 +11,7 @@ from collapse_theory.errors import CollapseTheoryError, NoClosedFormError
 from collapse_theory.regimes import SYMBOLS, fresh_real, replace
 from collapse_theory.symbolic import T, d
 from simulations import gaussian as S
-from simulations.testing import assert_agrees
+from conftest import assert_agrees
 
 w, k, tau = SYMBOLS["real_weight"], SYMBOLS["ratio"], SYMBOLS["temperature"]
 

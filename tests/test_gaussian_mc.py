@@ -15,7 +15,7 @@ from collapse_theory.errors import InvalidParameterError
 from collapse_theory.regimes import (accumulate, accumulate_subsample, mix, replace, replace_multiple,
                                      window)
 from simulations import gaussian as S
-from simulations.testing import assert_agrees
+from conftest import assert_agrees
 
 D, T, N = 3, 12, 8  # T >= d + 3 so the replace KL has finite expectation
 #: One chunk size everywhere: the vmapped batch is a compiled shape, so every test reuses the same compilations.
@@ -103,7 +103,7 @@ def test_one_device_equals_two_devices():
     """)
     env = {**os.environ, "JAX_PLATFORMS": "cpu", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
-                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), timeout=300)
     count, values = out.stdout.strip().split(" ", 1)
     here = S.simulate(accumulate(), N, key=jax.random.key(2), seeds=6, d=D, T=T, engine="literal", keep_values=True,
                       chunk=CHUNK)

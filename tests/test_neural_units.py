@@ -9,7 +9,7 @@ import pytest
 from collapse_theory import regimes
 from collapse_theory.errors import InvalidParameterError
 from simulations.neural import checkpoint, diffusion, lm, loop, markov
-from simulations.testing import assert_agrees
+from conftest import assert_agrees
 
 
 def assert_within_4se(actual, expected, se, what):

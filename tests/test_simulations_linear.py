@@ -13,7 +13,7 @@ from collapse_theory.coefficients import error_factors
 from collapse_theory.linear_regression import kappa
 from collapse_theory.linear_regression import test_error as theory_error
 from simulations.linear_regression import simulate
-from simulations.testing import assert_agrees
+from conftest import assert_agrees
 
 KEY = jax.random.key(20240404)
 Z_MAX = 4.0

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from simulations.testing import assert_agrees, z_scores
+from conftest import assert_agrees
+from simulations.testing import z_scores
 
 
 def test_passes_within_and_fails_beyond_four_standard_errors():

@@ -13,23 +13,19 @@ from __future__ import annotations
 import sympy as sp
 
 import collapse_theory as ct
-from collapse_theory import coefficients, derivation, linear_regression, regimes, symbolic
+from collapse_theory import coefficients, derivation, families, kinds, linear_regression, symbolic
 from collapse_theory.errors import NoClosedFormError
 
 from ._markdown import docstring, inline_math, math_block, table
 
-__all__ = ["pages", "regime_page", "accumulate_derivation", "EXAMPLES", "CHECKED_ITERATIONS"]
+__all__ = ["pages", "regime_page", "accumulate_derivation", "example", "CHECKED_ITERATIONS"]
 
-#: The instance of each regime kind shown on its page (kinds with required parameters need a value).
-EXAMPLES = {
-    "replace": lambda: ct.replace(),
-    "accumulate": lambda: ct.accumulate(),
-    "replace-multiple": lambda: ct.replace_multiple(),
-    "window": lambda: ct.window(2),
-    "mix": lambda: ct.mix(0.5),
-    "fresh-real": lambda: ct.fresh_real(0.5, 1.0),
-    "accumulate-subsample": lambda: ct.accumulate_subsample(100),
-}
+
+
+def example(kind: str):
+    """The instance of a regime kind shown on its page: the registry's example options (kinds.Kind.example)."""
+    spec = kinds.kind(kind)
+    return ct.Regime(spec.name, **spec.example)
 #: Iterations at which each closed form is checked against the exact recursion while the page is written.
 CHECKED_ITERATIONS = 8
 #: Parameters of the numeric tables.
@@ -40,8 +36,13 @@ _ERROR = r"E_{\mathrm{test}}(n)"
 _LIMIT = r"\lim_{n \to \infty}"
 
 
-def _constructor(kind: str):
-    return getattr(ct, kind.replace("-", "_"))
+def _description(kind: str) -> str:
+    """The constructor's docstring where the kind has one, else the registry's summary and doc."""
+    constructor = getattr(ct, kind.replace("-", "_"), None)
+    if constructor is not None:
+        return docstring(constructor) + f"\n\nConstructor: {{py:func}}`collapse_theory.{kind.replace('-', '_')}`.\n"
+    spec = kinds.kind(kind)
+    return f"{spec.summary[:1].upper()}{spec.summary[1:]}. {spec.doc}\n\nBuild it with `ct.Regime({kind!r}, ...)`.\n"
 
 
 def _exact_check(regime) -> list:
@@ -105,7 +106,7 @@ def _closed_section(regime) -> str:
         general_limit = derivation.limit_factor(regime, symbolic=True)
     except NoClosedFormError:
         return "\n".join(out)
-    names = ", ".join(inline_math(_L(regimes.SYMBOLS[f])) for f in regime.values(symbolic=True))
+    names = ", ".join(inline_math(_L(ct.regimes.SYMBOLS[f])) for f in regime.values(symbolic=True))
     out += [
         f"\nWith the regime's parameters as symbols ({names}; the generic case, from `symbolic=True`):",
         math_block(f"F_n = {_L(general)}"),
@@ -146,14 +147,16 @@ def _assumptions() -> str:
 
 
 def _call(regime) -> str:
-    # Dataclass field order is the constructors' positional order (window, real_fraction, real_weight, ...).
-    args = [f"{v:g}" if isinstance(v, float) else str(v) for k, v in regime.parameters().items() if k != "temperature"]
-    return f"ct.{regime.kind.replace('-', '_')}({', '.join(args)})"
+    # Registry option order is the constructors' positional order (window, real_fraction, real_weight, ...).
+    args = [f"{v:g}" if isinstance(v, float) else str(v) for _, v in regime.options]
+    if hasattr(ct, regime.kind.replace("-", "_")):
+        return f"ct.{regime.kind.replace('-', '_')}({', '.join(args)})"
+    return f"ct.Regime({', '.join([repr(regime.kind), *(f'{k}={v!r}' for k, v in regime.options)])})"
 
 
 def _subsample_section(regime) -> str:
     """What is known without a closed form: :mod:`collapse_theory.subsample`'s bound and approximation."""
-    from collapse_theory import subsample
+    from collapse_theory import subsample_linear as subsample
 
     iterations = (1, 2, 5, 10, 50, 100)
     n = max(iterations)
@@ -177,8 +180,8 @@ def _subsample_section(regime) -> str:
 
 def regime_page(kind: str) -> str:
     """The page of one regime kind."""
-    regime = EXAMPLES[kind]()
-    head = f"# {kind}\n\n{docstring(_constructor(kind))}\n\nConstructor: {{py:func}}`collapse_theory.{kind.replace('-', '_')}`.\n"
+    regime = example(kind)
+    head = f"# {kind}\n\n{_description(kind)}"
     if not regime.has_closed_form:
         try:
             derivation.error_factor(regime)
@@ -189,10 +192,10 @@ def regime_page(kind: str) -> str:
     return "\n".join([head, _step_section(regime), _closed_section(regime), _values_section(regime), _assumptions()])
 
 
-def _index_page(kinds) -> str:
+def _index_page(names) -> str:
     rows = []
-    for kind in kinds:
-        regime = EXAMPLES[kind]()
+    for kind in names:
+        regime = example(kind)
         if regime.has_closed_form:
             rows.append([f"[{kind}](<{kind}>)", f"`{_call(regime)}`", inline_math(_L(derivation.error_factor(regime))),
                          inline_math(_L(derivation.limit_factor(regime)))])
@@ -204,7 +207,7 @@ def _index_page(kinds) -> str:
         + inline_math("\\kappa = " + _L(linear_regression.KAPPA))
         + "; the error factor {math}`F_n` and its limit, as the code derives them:\n",
         table(["regime", "instance", "F_n", "limit"], rows),
-        "\n```{toctree}\n:maxdepth: 1\n\n" + "\n".join(kinds) + "\n```\n",
+        "\n```{toctree}\n:maxdepth: 1\n\n" + "\n".join(names) + "\n```\n",
     ])
 
 
@@ -260,14 +263,21 @@ def accumulate_derivation() -> str:
     ])
 
 
-def family_page(module) -> str:
-    """Closed forms of another model family (``formulas(regime)`` of the CLI's family interface), per regime."""
-    out = [f"# {module.NAME}\n", f"Module {{py:mod}}`{module.__name__}`; metrics: "
-           + ", ".join(f"`{m}`" for m in module.METRICS) + ".\n", docstring(module) + "\n"]
-    for kind in regimes.KINDS:
-        if kind not in EXAMPLES:
+def family_page(family) -> str:
+    """A registered family's page: its metrics and parameters (from the registry) and closed forms per regime."""
+    module = family.module()
+    out = [f"# {family.name}\n", f"{family.summary[:1].upper()}{family.summary[1:]}.  Module "
+           f"{{py:mod}}`{module.__name__}`.\n",
+           table(["metric", "meaning"], [[f"`{m.name}`", m.meaning] for m in family.metrics]),
+           "\n" + table(["parameter", "default", "meaning"],
+                        [[f"`{p.flag}`", f"`{p.default}`", p.help] for p in family.parameters]),
+           "\n" + table(["regime", "theory"], [[k.name, family.standing_of(k)] for k in kinds.kinds()]),
+           "\n" + docstring(module) + "\n"]
+    for spec in kinds.kinds():
+        kind = spec.name
+        if family.standing_of(kind) == "none":
             continue
-        regime = EXAMPLES[kind]()
+        regime = example(kind)
         out.append(f"## {kind}\n")
         try:
             formulas = module.formulas(regime)
@@ -283,29 +293,21 @@ def family_page(module) -> str:
 
 
 def _families() -> dict:
-    """The CLI's model families other than linear regression whose modules are in the tree."""
-    import importlib.util
-
-    from collapse_theory import cli
-
-    found = {}
-    for name, module in cli.FAMILIES.items():
-        if name != linear_regression.NAME and importlib.util.find_spec(module) is not None:
-            found[name] = importlib.import_module(module)
-    return found
+    """The registered model families other than linear regression (whose pages are the regime pages)."""
+    return {f.name: f for f in families.families() if f.name != "linear"}
 
 
 def pages() -> dict:
-    kinds = [k for k in regimes.KINDS if k in EXAMPLES]
-    out = {f"theory/regimes/{kind}.md": regime_page(kind) for kind in kinds}
-    families = _families()
-    for name, module in families.items():
-        out[f"theory/families/{name}.md"] = family_page(module)
+    names = kinds.names()
+    out = {f"theory/regimes/{kind}.md": regime_page(kind) for kind in names}
+    others = _families()
+    for name, family in others.items():
+        out[f"theory/families/{name}.md"] = family_page(family)
     out["theory/families/index.md"] = (
         "# Other model families\n\nThe same regimes drive other fitted models; each family's closed forms as its "
         "module derives them (linear regression: [the regime pages](../regimes/index)).\n\n"
-        "```{toctree}\n:maxdepth: 1\n\n" + "\n".join(families) + "\n```\n"
-        if families else "# Other model families\n\nNo other model family is present in this tree.\n")
-    out["theory/regimes/index.md"] = _index_page(kinds)
+        "```{toctree}\n:maxdepth: 1\n\n" + "\n".join(others) + "\n```\n"
+        if others else "# Other model families\n\nNo other model family is present in this tree.\n")
+    out["theory/regimes/index.md"] = _index_page(names)
     out["theory/accumulate-derivation.md"] = accumulate_derivation()
     return out
