@@ -23,7 +23,8 @@ from . import families as _families
 from . import kinds as _kinds
 
 __all__ = ["Command", "UsageError", "Parser", "add_regime_options", "add_model_options", "regime_from_args",
-           "params_from_args", "family_from_args", "integer_at_least", "number", "dump", "table", "fmt", "note"]
+           "params_from_args", "family_from_args", "integer_at_least", "number", "dump", "table", "fmt", "note",
+           "add_guard_option", "guard", "WORK_LIMIT", "MAX_ITERATIONS"]
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,33 @@ def add_model_options(p, *, with_params: bool = True, with_n: bool = True) -> No
         if with_n:
             m.add_argument("--n", type=integer_at_least(1), default=50, help="iterations 1..n (default 50)")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+
+
+#: Estimated seconds a command runs without asking; beyond it, ``--yes`` is needed.
+WORK_LIMIT = 120.0
+#: What the host can hold: more iterations than this never fit in memory, whatever ``--yes`` says.
+MAX_ITERATIONS = 10**7
+
+
+def add_guard_option(p) -> None:
+    p.add_argument("--yes", action="store_true", help="run even when the estimated work exceeds the guard")
+
+
+def guard(seconds: float, *, args, what: str) -> None:
+    """Refuse work estimated above :data:`WORK_LIMIT` seconds unless ``--yes`` was given, saying how long."""
+    if getattr(args, "n", None) is not None and args.n > MAX_ITERATIONS:
+        raise UsageError(f"--n must be at most {MAX_ITERATIONS:,} (the per-iteration results alone would not fit in "
+                         f"memory), got {args.n:,}")
+    if seconds > WORK_LIMIT and not getattr(args, "yes", False):
+        raise UsageError(f"{what} would take about {_duration(seconds)} on 2 cores; reduce it, or pass --yes to run "
+                         "it anyway")
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds >= 2 * size:
+            return f"{seconds / size:,.0f} {unit}"
+    return f"{seconds:.0f} seconds"
 
 
 def family_from_args(args):

@@ -74,13 +74,17 @@ def _levels(text):
         values = [float(t) for t in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated levels in (0, 1), got {text!r}") from None
-    if not values or not all(0 < v < 1 for v in values):
-        raise argparse.ArgumentTypeError(f"expected comma-separated levels in (0, 1), got {text!r}")
+    # Levels closer to 0 or 1 than float64 resolves give quantiles of 0 or inf, not numbers.
+    if not values or not all(1e-12 <= v <= 1 - 1e-12 for v in values):
+        raise argparse.ArgumentTypeError(f"expected comma-separated levels in [1e-12, 1 - 1e-12], got {text!r}")
+    if len(set(values)) != len(values):
+        raise argparse.ArgumentTypeError(f"expected distinct levels, got {text!r}")
     return values
 
 
 def _error_arguments(p):
     c.add_model_options(p)
+    c.add_guard_option(p)
     p.add_argument("--quantiles", type=_levels, metavar="P,...",
                    help="also the exact quantiles of the error at these levels, e.g. 0.05,0.5,0.95 (linear)")
 
@@ -89,6 +93,9 @@ def _error(args):
     family = c.family_from_args(args)
     regime = c.regime_from_args(args)
     params = c.params_from_args(args, family)
+    # A closed form costs O(1) per iteration; the exact recursions O(n) in exact weights (about 20 us each).
+    per = 2e-5 * args.n if family.standing_of(regime.kind) == "recursion" else 2e-6
+    c.guard(per * args.n, args=args, what=f"error at {args.n:,} iterations")
     module, note = _theory(family, regime)
     values = module.errors(regime, args.n, **params)
     if getattr(args, "quantiles", None):
@@ -98,9 +105,9 @@ def _error(args):
 
         levels = quantiles(regime, args.n, args.quantiles, **params)
         if args.json:
-            values["test_error_quantiles"] = {f"{p:g}": row for p, row in zip(args.quantiles, levels)}
+            values["test_error_quantiles"] = {repr(p): row for p, row in zip(args.quantiles, levels)}
         else:
-            values.update({f"q{p:g}": row for p, row in zip(args.quantiles, levels)})
+            values.update({f"q{p!r}": row for p, row in zip(args.quantiles, levels)})
     if args.json:
         c.dump({"model": args.model, "regime": regime.kind, "params": {**regime.parameters(), **params, "n": args.n},
                 "iterations": list(range(1, args.n + 1)),

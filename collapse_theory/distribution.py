@@ -58,6 +58,17 @@ def _design(d, T):
     return d, T
 
 
+def _factors(regime: Regime, n: int) -> np.ndarray:
+    """``F_n`` at ``n = 1..n`` from the closed form (O(n)) where one is derived, else the exact recursion."""
+    from .derivation import MAX_WINDOW
+    from .linear_regression import test_error
+
+    if regime.has_closed_form and not (regime.window is not None and regime.window > MAX_WINDOW):
+        # test_error = sigma^2 d/(T-d-1) F_n; at d = 1, T = 3 the factor is exactly 1.
+        return test_error(regime, n, d=1, T=3, sigma2=1.0)
+    return error_factors(regime, n, exact=False)
+
+
 def quantiles(regime: Regime, n: int, probs, *, d: int, T: int, sigma2: float = 1.0) -> np.ndarray:
     """Exact quantiles of the test error over ``X`` and the noise: array ``(len(probs), n)``, iterations 1..n.
 
@@ -66,7 +77,7 @@ def quantiles(regime: Regime, n: int, probs, *, d: int, T: int, sigma2: float = 
     p = _probabilities(probs)
     d, T = _design(d, T)
     sigma2 = _validate.positive("sigma2", sigma2)
-    factors = error_factors(regime, n, exact=False)
+    factors = _factors(regime, n)
     base = d / (T - d + 1) * stats.f.ppf(p, d, T - d + 1)
     return sigma2 * base[:, None] * factors[None, :]
 
@@ -75,7 +86,7 @@ def cdf(x, regime: Regime, n: int, *, d: int, T: int, sigma2: float = 1.0) -> np
     """``P(E_n <= x)`` over ``X`` and the noise at iteration ``n`` (exact; ``x`` broadcasts)."""
     d, T = _design(d, T)
     sigma2 = _validate.positive("sigma2", sigma2)
-    factor = error_factors(regime, n, exact=False)[-1]
+    factor = _factors(regime, n)[-1]
     x = np.asarray(x, dtype=np.float64)
     return stats.f.cdf(x / (sigma2 * factor) * (T - d + 1) / d, d, T - d + 1)
 
@@ -158,4 +169,4 @@ def conditional_quantiles(regime: Regime, n: int, probs, *, X, sigma2: float = 1
     sigma2 = _validate.positive("sigma2", sigma2)
     a = conditional_weights(X, Sigma)
     base = np.array([weighted_chi2_quantile(q, a) for q in p])
-    return sigma2 * base[:, None] * error_factors(regime, n, exact=False)[None, :]
+    return sigma2 * base[:, None] * _factors(regime, n)[None, :]

@@ -62,6 +62,10 @@ def check(regime: Regime, *, T, bandwidth, dataset_name, bandwidth_rule=None):
                                     "point plus h N(0, I)); drop --temperature")
     T = _validate.integer("T", T, minimum=2)
     bandwidth = _validate.positive("bandwidth", bandwidth)
+    if not 1e-100 <= bandwidth <= 1e100:
+        # h^2 and the kernel sums of the likelihood leave the float64 range beyond these (the data have unit scale)
+        raise InvalidParameterError(f"bandwidth must lie in [1e-100, 1e100] (the data have unit scale), got "
+                                    f"{bandwidth!r}")
     if bandwidth_rule is not None and bandwidth_rule not in RULES:
         raise InvalidParameterError(f"bandwidth rule must be one of {', '.join(RULES)}, got {bandwidth_rule!r}")
     return T, bandwidth, dataset(dataset_name), bandwidth_rule

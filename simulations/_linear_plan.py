@@ -89,7 +89,9 @@ class Coefficients:
 
 def _copies_and_scale(multiplicity: np.ndarray, temperature: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Literal copies and per-copy noise standard deviation factor of each source (see the module docstring)."""
-    whole = (multiplicity >= 1) & (multiplicity == np.round(multiplicity))
+    # Beyond a few thousand copies the literal build is pointless (and unbounded for a tiny ratio): the equivalent
+    # single copy with scaled noise has the same Z = X^+ E covariance.
+    whole = (multiplicity >= 1) & (multiplicity == np.round(multiplicity)) & (multiplicity <= 4096)
     copies = np.where(whole, np.round(multiplicity), 1).astype(np.int64)
     return copies, np.where(whole, temperature, temperature / np.sqrt(multiplicity))
 

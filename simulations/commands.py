@@ -29,15 +29,18 @@ EXAMPLES = {
     "check": "collapse-theory check --model linear --regime replace --d 10 --T 100 --n 50 --seeds 2000",
 }
 _SEED_MAX = 2**64 - 1
+_SEEDS_MAX = 10**15
 
 
 def _arguments(p, *, check: bool = False):
     c.add_model_options(p)
-    p.add_argument("--seeds", type=c.integer_at_least(1), default=2000, help="Monte Carlo seeds (default 2000)")
+    p.add_argument("--seeds", type=c.integer_at_least(2), default=2000,
+                   help="Monte Carlo seeds, at least 2 for a standard error (default 2000)")
     p.add_argument("--seed", type=c.integer_at_least(0), default=0, help="PRNG seed, 0 <= S < 2^64 (default 0)")
     p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
                    help="precision of the simulation (default float64)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    c.add_guard_option(p)
     if check:
         p.add_argument("--max-z", type=c.positive, default=4.0, metavar="Z",
                        help="fail (exit 1) when |z| > Z at any iteration (default 4)")
@@ -87,13 +90,23 @@ def _run(args, *, check: bool):
     # The theory first: a parameter without theory fails before the simulation is spent.
     theory = family.module(regime.kind).errors(regime, args.n, **params) if check else {}
     conditional = check and _infinite_variance(family, params)
+    simulator = registry.simulator(family.name)
+    if args.seeds > _SEEDS_MAX:
+        raise c.UsageError(f"--seeds must be at most {_SEEDS_MAX:.0e} (the standard error is then below 1e-7 of "
+                           f"the spread), got {args.seeds:.3g}")
+    c.guard(args.seeds * simulator.work(regime, args.n, **params) * 1e-9, args=args,
+            what=f"{args.seeds:,} seeds of {args.n:,} iterations")
+    key = _key(args.seed)
     if args.process:
         _persist_compilations()
-    simulator = registry.simulator(family.name)
     options = {"conditional": True} if conditional else {}
-    summary, config = simulator.simulate_cli(regime, args.n, seeds=args.seeds, key=_key(args.seed),
-                                             quiet=args.quiet or not sys.stderr.isatty(), dtype=args.dtype,
-                                             **options, **params)
+    try:
+        summary, config = simulator.simulate_cli(regime, args.n, seeds=args.seeds, key=key,
+                                                 quiet=args.quiet or not sys.stderr.isatty(), dtype=args.dtype,
+                                                 **options, **params)
+    except FloatingPointError as exc:  # an overflow of the simulated process itself, e.g. a huge temperature
+        raise c.UsageError(f"the simulation left the {args.dtype} range ({exc}); reduce --temperature or --n"
+                           + (", or use --dtype float64" if args.dtype == "float32" else "")) from None
     if conditional:  # compare the factor with finite variance instead: its mean is F_n exactly
         kappa = params["d"] / (params["T"] - params["d"] - 1)
         theory = {"error_factor": theory["test_error"] / (params["sigma2"] * kappa)}

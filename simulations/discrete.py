@@ -138,6 +138,11 @@ def simulate(regime: Regime, n: int, config: Optional[Config] = None, *, key, se
                           config=recorded)
 
 
+def work(regime: Regime, n: int, *, K: int, T: int, **_) -> float:
+    """Floating-point operations of one seed's trajectory (for the CLI's guard on long runs)."""
+    return float(n) * T * K * 4
+
+
 def simulate_cli(regime: Regime, n: int, *, seeds: int, key, quiet: bool, dtype: str = "float64", K: int = 10,
                  T: int = 100) -> tuple[dict, dict]:
     """What ``collapse-theory simulate --model discrete`` prints: ``({metric: {"mean", "se"}}, config that ran)``."""

@@ -249,7 +249,7 @@ def simulate(regime: Regime, n: int, config: Optional[Config] = None, *, key, se
     arrays, real, max_size = _schedule(regime, n, T, bool(unbiased))
     layout = schedule(regime, n).layout
     if layout == "subsample":
-        shape, buffer = "subsample", regime.budget
+        shape, buffer = "subsample", min(regime.budget, n * T)  # b_n = min(B, nT): a larger B changes nothing
         if min(regime.budget, T) < d + 1:
             raise InvalidParameterError(f"budget must be >= d + 1 for a nonsingular fit, got budget={regime.budget}")
         per_seed = n * T * d
@@ -271,6 +271,12 @@ def simulate(regime: Regime, n: int, config: Optional[Config] = None, *, key, se
         args = {k: jnp.asarray(v) for k, v in arrays.items()}
         return _seeds.run(fn, args, key=key, seeds=seeds, chunk=chunk, keep_values=keep_values, progress=progress,
                           description=f"{regime.label} seeds", config=recorded)
+
+
+def work(regime: Regime, n: int, *, d: int, T: int, **_) -> float:
+    """Floating-point operations of one seed's trajectory (for the CLI's guard on long runs)."""
+    per = min(regime.budget, n * T) * d * d if not regime.has_closed_form else 10 * d**3 + 100
+    return float(n) * per
 
 
 def simulate_cli(regime: Regime, n: int, *, seeds: int, key, quiet: bool, dtype: str = "float64", d: int = 10,

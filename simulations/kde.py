@@ -217,6 +217,13 @@ def snapshots(regime: Regime, iterations, *, key, T: int = 100, bandwidth: float
     return {i: np.asarray(out[i - 1]) for i in iterations}
 
 
+def work(regime: Regime, n: int, *, T: int, **_) -> float:
+    """Floating-point operations of one seed's trajectory (for the CLI's guard on long runs): the held-out NLL
+    scores 25 points against every live point of the pool."""
+    live = T * (n + 1) / 2 if regime.kind != "replace" else T
+    return float(n) * live * 30
+
+
 def simulate_cli(regime: Regime, n: int, *, seeds: int, key, quiet: bool, dtype: str = "float64", T: int = 100,
                  bandwidth: float = 0.3, dataset: str = "gaussian-1d", bandwidth_rule=None) -> tuple[dict, dict]:
     """What ``collapse-theory simulate --model kde`` prints: ``({metric: {"mean", "se"}}, config that ran)``."""

@@ -128,8 +128,9 @@ def _prepare(regime, n, *, d, T, sigma2, engine, fresh_design, Sigma, sampling, 
         what = "the literal engine" if engine == "literal" else "accumulate-subsample"
         raise InvalidParameterError(f"{what} draws labels row by row: sampling must be labels, got {sampling!r}")
     if subsample:
-        if regime.budget < d:
-            raise InvalidParameterError(f"budget must be >= d (a fit needs d rows), got budget={regime.budget}, d={d}")
+        if regime.budget < d + 2:
+            raise InvalidParameterError(f"budget must satisfy B >= d + 2 (the expected error is infinite for "
+                                        f"B <= d + 1), got B={regime.budget}, d={d}")
         if fresh_design:
             raise InvalidParameterError("accumulate-subsample runs on a fixed design; fresh_design must be False")
     if conditional and (fresh_design or subsample):
@@ -145,7 +146,8 @@ def _prepare(regime, n, *, d, T, sigma2, engine, fresh_design, Sigma, sampling, 
     plan = Plan(kind=kind, engine=engine, sampling=sampling, n=n, d=d,
                 T=None if sampling == "wishart" else T, sources=source_count(regime),
                 copies=int(coef.copies.max()) if sampling == "labels" else 1,
-                window=regime.window, budget=regime.budget, fresh=bool(fresh_design), test_points=test_points,
+                window=regime.window, budget=None if regime.budget is None else min(regime.budget, n * T),
+                fresh=bool(fresh_design), test_points=test_points,
                 conditional=bool(conditional), orthonormal=design == "orthonormal")
     args = {**coef.arrays(), "sigma2": np.float64(sigma2), "chol": chol, "df": np.float64(T)}
     if engine == "literal" and not subsample:
@@ -235,12 +237,26 @@ def simulate_grid(regime: Regime, n: int, *, key, seeds: int, d: int, Ts, sigma2
     return out
 
 
+def work(regime: Regime, n: int, *, d: int, T: int, **_) -> float:
+    """Floating-point operations of one seed's trajectory (for the CLI's guard on long runs): ``O(n d^2)`` on
+    sufficient statistics, ``O(n B d^2)`` for the subset fits of accumulate-subsample."""
+    per = min(regime.budget, n * T) * d * d if not regime.has_closed_form else 10 * (d * d + d)
+    return float(n) * per
+
+
 def simulate_cli(regime: Regime, n: int, *, seeds: int, key, quiet: bool, dtype: str = "float64",
                  conditional: bool = False, d: int, T: int, sigma2: float) -> tuple[dict, dict]:
     """What ``collapse-theory simulate`` and ``check`` print: ``({metric: {"mean", "se"}}, config that ran)``.
 
     Fast engine, default sampling; ``conditional=True`` adds ``error_factor`` (finite variance for any ``T``).
     """
-    result = simulate(regime, n, Config(d=d, T=T, sigma2=sigma2, conditional=conditional, dtype=dtype), key=key,
+    # The error is exactly sigma^2 times the error at sigma^2 = 1 with the same key (the process is linear in the
+    # noise): simulate at 1 and scale in float64, so any sigma^2 whose error float64 holds is computed.
+    result = simulate(regime, n, Config(d=d, T=T, sigma2=1.0, conditional=conditional, dtype=dtype), key=key,
                       seeds=seeds, progress=not quiet)
-    return result.summary(), result.config
+    summary = result.summary()
+    summary["test_error"] = {k: sigma2 * v for k, v in summary["test_error"].items()}
+    if not all(np.all(np.isfinite(v)) for v in summary["test_error"].values()):
+        raise InvalidParameterError(f"sigma2={sigma2:g} makes the test error overflow float64; the error is "
+                                    "sigma2 times the sigma2 = 1 value")
+    return summary, {**result.config, "sigma2": sigma2}
