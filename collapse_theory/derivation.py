@@ -11,7 +11,11 @@ value itself, neither typed in:
 * **window(k)** for a given ``k``: the error factor obeys a linear recurrence with constant coefficients once
   ``n >= k`` (the second moments of an AR(k) process).  sympy finds the minimal recurrence from exact values of
   the coefficient recursion (``find_linear_recurrence``, confirmed on as many further terms) and solves it
-  with ``rsolve``.
+  with ``rsolve``.  Complex-conjugate characteristic roots are rewritten in real terms,
+  ``c r^n + conj(c) conj(r)^n = 2 |r|^n (Re c cos(n arg r) - Im c sin(n arg r))`` (:func:`_real_form`), so the
+  closed form is real-valued and differentiable.  Wider windows (``k > MAX_WINDOW``) have no closed form here:
+  :func:`window_growth_rate` gives the exact asymptotic slope ``tau^2 (2/(k+1))^2`` per iteration and
+  :func:`window_recurrence` the exact linear recurrence the factor obeys.
 
 Both are cached per regime; tests compare them with :func:`collapse_theory.coefficients.error_factors` in exact
 rationals.
@@ -29,7 +33,7 @@ from .errors import NoClosedFormError
 from .regimes import SYMBOLS, Regime
 from .symbolic import generic_branch, n
 
-__all__ = ["error_factor", "limit_factor"]
+__all__ = ["error_factor", "limit_factor", "window_growth_rate", "window_recurrence", "MAX_WINDOW"]
 
 _i = sp.Symbol("i", integer=True, positive=True)
 _j = sp.Symbol("j", integer=True, positive=True)
@@ -131,12 +135,84 @@ def _window_closed(regime: Regime):
     solution = sp.rsolve(equation, f(m), {f(a): tail[a] for a in range(order)})
     if solution is None:
         raise NoClosedFormError(f"sympy could not solve the window(k={k}) recurrence")
-    closed = sp.powsimp(sp.expand(solution.subs(m, n - k)), force=True)
+    closed = _real_form(sp.powsimp(sp.expand(solution.subs(m, n - k)), force=True))
     # The recurrence was fitted on the first half; the second half confirms it to 40 digits.
     if any(abs(sp.N(closed.subs(n, j + k) - tail[j], 50)) > sp.Float("1e-40") * (1 + abs(tail[j]))
            for j in range(len(tail))):
         raise NoClosedFormError(f"the window(k={k}) recurrence found does not reproduce the exact values")
     return exact[: k - 1], closed
+
+
+def _real_form(expr: sp.Expr) -> sp.Expr:
+    """``expr`` (a sum of ``c(n) b^e`` with ``e`` linear in ``n``) with its real part written in real terms.
+
+    Each complex power is ``b^e = |b|^e (cos(e arg b) + I sin(e arg b))``, so a term ``(A + I B) b^e``
+    contributes ``|b|^e (A cos(e arg b) - B sin(e arg b))`` to the real part.  ``F_n`` is real for every ``n``,
+    so the imaginary parts cancel; the caller checks the result against the exact values.
+    """
+    powers = {}
+
+    def placeholder(power):
+        base, exponent = power.as_base_exp()
+        if base.is_number and base.is_real is False and exponent.has(n):
+            return powers.setdefault((base, exponent), sp.Dummy("p"))
+        return power
+
+    linear = sp.expand(expr.replace(lambda e: isinstance(e, sp.Pow), placeholder))
+    real = sp.re(sp.radsimp(linear.subs({s: 0 for s in powers.values()})))
+    for (base, exponent), symbol in powers.items():
+        coefficient = sp.radsimp(sp.expand(linear.coeff(symbol)))
+        modulus = sp.sqrt(sp.radsimp(sp.expand(base * sp.conjugate(base))))
+        angle = sp.arg(base)
+        real += modulus**exponent * (sp.re(coefficient) * sp.cos(angle * exponent)
+                                     - sp.im(coefficient) * sp.sin(angle * exponent))
+    real = sp.expand(real)
+    return sp.collect(real, sorted(real.atoms(sp.cos, sp.sin), key=str))
+
+
+def window_growth_rate(regime: Regime, *, symbolic: bool = False) -> sp.Expr:
+    """``lim_{n -> oo} (F_{n+1} - F_n)`` for ``window(k)``: ``tau^2 (2/(k+1))^2``.
+
+    Derivation from the weights: once ``n > k`` a source created at iteration ``m`` has coefficients obeying
+    ``c_n = sum_j alpha_j c_{n-j} + (its own weight)``, with ``alpha_j`` the weight on the generation sampled
+    from model ``n - j``.  Its total own weight is ``sum_j alpha_j = 1``, so ``c_n -> 1 / sum_j j alpha_j``
+    (the gain of an averaging recursion), ``= 2/(k+1)`` for equal weights; every new source adds
+    ``v c_oo^2`` with ``v = tau^2`` its variance, which is the slope of ``F_n``.
+    """
+    if regime.kind != "window":
+        raise NoClosedFormError(f"the growth rate is derived for window regimes, not {regime.kind}")
+    k = regime.window
+    probe = 2 * k + 1
+    sources, alpha = regime.weights(probe)
+    lags = [(probe - (s.iteration - 1), a) for s, a in zip(sources, alpha) if s.parent == "previous" and a != 0]
+    gain = sum(a for _, a in lags) / sum(j * a for j, a in lags)
+    variance = regime.sources(probe, symbolic=symbolic)[0].variance  # tau^2 / multiplicity of a new generation
+    return sp.simplify(variance * gain**2)
+
+
+@functools.lru_cache(maxsize=64)
+def window_recurrence(regime: Regime, *, max_window: int = 6):
+    """``(coefficients, initial)``: ``F_n = sum_j coefficients[j] F_{n-1-j}`` for ``n >= k + len(coefficients)``,
+    ``initial = [F_1, ..., F_{k - 1 + len(coefficients)}]`` exact rationals.
+
+    Found by ``find_linear_recurrence`` on the exact values of the coefficient recursion and confirmed on as many
+    further values; windows wider than ``max_window`` take minutes and raise :class:`NoClosedFormError`.
+    """
+    k = regime.window
+    if regime.kind != "window":
+        raise NoClosedFormError(f"window_recurrence is for window regimes, not {regime.kind}")
+    if k > max_window:
+        raise NoClosedFormError(f"the recurrence of window(k={k}) is searched for k <= {max_window}; its growth "
+                                "rate (window_growth_rate) and the coefficient recursion give the exact values")
+    exact = [sp.Rational(x.numerator, x.denominator) for x in error_factors(regime, 4 * k * k + 20)]
+    tail = exact[k - 1:]
+    half = len(tail) // 2
+    coeffs = sp.sequence(tuple(tail[:half]), (n, 0, half - 1)).find_linear_recurrence(half)
+    order = len(coeffs)
+    if order == 0 or any(tail[j] != sum(c * tail[j - 1 - a] for a, c in enumerate(coeffs))
+                         for j in range(order, len(tail))):
+        raise NoClosedFormError(f"no linear recurrence of order <= {half} reproduces window(k={k})")
+    return tuple(coeffs), tuple(exact[: k - 1 + order])
 
 
 @functools.lru_cache(maxsize=256)
@@ -148,6 +224,10 @@ def limit_factor(regime: Regime, *, symbolic: bool = False) -> sp.Expr:
     """
     if not regime.has_closed_form:
         return error_factor(regime, symbolic=symbolic)  # raises the no-closed-form error
+    if regime.kind == "window" and regime.window > 1:
+        # tau = 0: every model equals the first fit (synthetic labels reproduce it), F_n = 1.  tau > 0: F_n grows
+        # like window_growth_rate * n.  Symbolic: the generic case tau > 0.
+        return sp.Integer(1) if not symbolic and regime.temperature == 0 else sp.oo
     if regime.kind == "window":
         factor, r, carry = error_factor(regime, symbolic=symbolic), None, None
     else:

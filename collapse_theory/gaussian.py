@@ -19,10 +19,13 @@ What is derived, and how (``t_n := E tr Sigma_n / tr Sigma_0``, ``D_n``: the fit
 * ``mean_error``: ``mu_n - mu_0`` gains ``tau L z`` (``z ~ N(0, I/N)``) each iteration, weighted ``1`` (replace),
   ``1/n`` (accumulate), so ``E ||mu_n - mu_0||^2 = d (1/T + tau^2 sum_{i=2}^n g_i t_{i-1})`` with ``g_i = 1/T``,
   ``1/(iT)``, ``1/(i^2 T)``.  For replace sympy closes the geometric sum; for accumulate and replace-multiple the
-  summand is a ratio of gamma functions with no closed sum, so it stays an exact ``Sum`` evaluated numerically.
-* ``kl`` = KL(truth || fit), **closed form for replace** (``T >= d + 3``): inverse-Wishart mean
-  ``E W^{-1} = I / (T - d - 2)`` and ``E log det W = sum_k psi((T - k)/2) + d log 2`` per iteration.  The pooled
-  covariance of the other regimes is no Wishart matrix: Monte Carlo only.
+  summand is a ratio of gamma functions with no closed sum, so it stays an exact ``Sum`` evaluated numerically
+  (its limit: exact ``d (1 - lim t_n)`` at ``tau = 1``, where the second moment is conserved; otherwise certified).
+* ``kl`` = KL(truth || fit), **closed form for replace and replace-multiple** (``T >= d + 3``): a chain of
+  independent Wishart factors, inverse-Wishart mean ``E W^{-1} = I / (N - d - 2)`` and
+  ``E log det W = sum_k psi((N - k)/2) + d log 2`` per iteration (:mod:`collapse_theory._gaussian_kl`).  The
+  pooled covariance of the other regimes is no Wishart matrix: Monte Carlo only (:func:`unavailable_metrics`).
+* Limits (:func:`limit_bounds`): exact where the series closes, otherwise summed with a proven tail bound.
 * Every other regime (window, mix, fresh-real): the exact recursion of :mod:`collapse_theory._gaussian_moments`,
   evaluated in float64 (or exact rationals); accumulate-subsample has no theory.
 """
@@ -30,11 +33,14 @@ What is derived, and how (``t_n := E tr Sigma_n / tr Sigma_0``, ``D_n``: the fit
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 import sympy as sp
 
 from . import _validate
+from ._certified import positive_series
+from ._gaussian_kl import kl_values, replace_multiple_expression
 from ._gaussian_moments import second_moments, unbiased_factor
 from .errors import InvalidParameterError, NoClosedFormError
 from .regimes import SYMBOLS, Regime, _exact
@@ -42,7 +48,8 @@ from . import symbolic as _sym
 from .symbolic import T, d, generic_branch, n, numeric
 
 __all__ = ["NAME", "METRICS", "PARAMETERS", "CLOSED_FORMS", "trace_ratio_expression", "mean_error_expression",
-           "kl_expression", "cov_trace_ratio", "mean_error", "kl", "errors", "limits", "formulas", "recursion"]
+           "kl_expression", "cov_trace_ratio", "mean_error", "kl", "errors", "limits", "limit_bounds",
+           "unavailable_metrics", "formulas", "recursion"]
 
 NAME = "gaussian"
 METRICS = ("mean_error", "cov_trace_ratio", "kl")
@@ -115,16 +122,20 @@ def mean_error_expression(regime: Regime, *, unbiased: bool = False, symbolic: b
 
 @functools.lru_cache(maxsize=128)
 def kl_expression(regime: Regime, *, unbiased: bool = False, symbolic: bool = False) -> sp.Expr:
-    """``E KL(N(mu_0, Sigma_0) || N(mu_n, Sigma_n))`` under replace, for ``T >= d + 3`` and ``tau > 0``.
+    """``E KL(N(mu_0, Sigma_0) || N(mu_n, Sigma_n))`` under replace and replace-multiple (``T >= d + 3``, ``tau > 0``).
 
-    ``(1/2)[d a^n tau^(2-2n) + g_n - d + n l + (n - 1) d log tau^2]`` with ``a = D / (T - d - 2)``,
+    Replace: ``(1/2)[d a^n tau^(2-2n) + g_n - d + n l + (n - 1) d log tau^2]`` with ``a = D / (T - d - 2)``,
     ``g_n = (a d / T) sum_{i<n} (a / tau^2)^i`` (the mean term) and
     ``l = sum_{k=1}^d psi((T - k)/2) + d log(2 / D)`` (the log-determinant of one Wishart step).
+    Replace-multiple: the same chain of independent Wishart factors with ``N_i = i T`` points
+    (:mod:`collapse_theory._gaussian_kl`), as an unevaluated product and sums.
     """
-    if _kind(regime) != "replace":
-        raise NoClosedFormError(f"the KL divergence has a closed form under replace only, not {regime.kind}; "
-                                "simulate it with `collapse-theory simulate`")
+    kind = _kind(regime)
+    if kind not in ("replace", "replace-multiple"):
+        raise NoClosedFormError(unavailable_metrics(regime, d=3, T=10)["kl"])
     tau2 = _tau(regime, symbolic) ** 2
+    if kind == "replace-multiple":
+        return replace_multiple_expression(tau2, unbiased)
     D = _divisor(T, unbiased)
     a = D / (T - d - 2)
     trace = d * a**n * tau2 ** (1 - n)
@@ -195,7 +206,7 @@ def formulas(regime: Regime, *, symbolic: bool = False, unbiased: bool = False) 
     out = {}
     for metric, build in (("mean_error", mean_error_expression), ("cov_trace_ratio", trace_ratio_expression),
                           ("kl", kl_expression)):
-        if metric == "kl" and _kind(regime) != "replace":
+        if metric == "kl" and _kind(regime) not in ("replace", "replace-multiple"):
             continue
         expr = build(regime, unbiased=unbiased, symbolic=symbolic)
         out[metric] = (expr, sp.oo if metric == "kl" else _limit(expr))
@@ -272,13 +283,21 @@ def mean_error(regime: Regime, n_max: int, *, d: int, T: int, unbiased: bool = F
 
 
 def kl(regime: Regime, n_max: int, *, d: int, T: int, unbiased: bool = False) -> np.ndarray:
-    """``E KL(truth || fit)`` at ``n = 1..n_max`` under replace (needs ``T >= d + 3`` and ``tau > 0``)."""
+    """``E KL(truth || fit)`` at ``n = 1..n_max`` under replace and replace-multiple (``T >= d + 3``, ``tau > 0``).
+
+    Raises :class:`InvalidParameterError` (``T >= d + 3``, ``tau > 0``) or :class:`NoClosedFormError` (other
+    regimes) with the reason of :func:`unavailable_metrics`.
+    """
     d, T, unbiased = _check(d, T, unbiased)
     n_max = _validate.integer("n", n_max)
-    if T < d + 3:
-        raise InvalidParameterError(f"the expected KL divergence is infinite unless T >= d + 3, got d={d}, T={T}")
-    if regime.temperature == 0:
-        raise InvalidParameterError("the KL divergence is infinite at temperature 0 (the fit is degenerate)")
+    reason = unavailable_metrics(regime, d=d, T=T, unbiased=unbiased).get("kl")
+    if reason is not None:
+        kind_ok = _kind(regime) in ("replace", "replace-multiple")
+        raise (InvalidParameterError if kind_ok else NoClosedFormError)(reason)
+    if _kind(regime) == "replace-multiple":
+        values = kl_values("replace-multiple", n_max, d=d, T=T, tau2=float(regime.temperature) ** 2,
+                           unbiased=unbiased)
+        return _finite(values, regime)
     f = _kl_function(regime, unbiased)
     return _finite(np.broadcast_to(f(np.arange(1, n_max + 1, dtype=np.float64), d, T), (n_max,)), regime)
 
@@ -298,20 +317,36 @@ def _finite(values, regime):
 # -- the family interface used by the CLI ------------------------------------------------------------------------
 
 def errors(regime: Regime, n: int, *, d: int = 10, T: int = 100, unbiased: bool = False) -> dict:
-    """``{metric: float64 array at iterations 1..n}`` for every metric with theory (``kl``: replace, T >= d + 3)."""
+    """``{metric: float64 array at iterations 1..n}`` for every metric with theory.
+
+    ``kl`` is left out where it is undefined or has no closed form; :func:`unavailable_metrics` says why.
+    """
     out = {"mean_error": mean_error(regime, n, d=d, T=T, unbiased=unbiased),
            "cov_trace_ratio": cov_trace_ratio(regime, n, T=T, unbiased=unbiased)}
-    if _kind(regime) == "replace" and T >= d + 3 and regime.temperature > 0:
+    if not unavailable_metrics(regime, d=d, T=T, unbiased=unbiased):
         out["kl"] = kl(regime, n, d=d, T=T, unbiased=unbiased)
     return out
 
 
 def limits(regime: Regime, *, d: int = 10, T: int = 100, unbiased: bool = False) -> dict:
-    """``{metric: lim_{n -> oo}}`` (``inf`` where it grows without bound).
+    """``{metric: lim_{n -> oo}}`` (``inf`` where it grows without bound): the values of :func:`limit_bounds`."""
+    return {metric: value for metric, (value, _) in limit_bounds(regime, d=d, T=T, unbiased=unbiased).items()}
 
-    Closed-form regimes only: the covariance from the gamma-function asymptotics of the closed form (Euler's
-    ``sin(pi/sqrt T)/(pi/sqrt T)`` for accumulate); the mean error's series summed to ``10^6`` terms plus the tail
-    of its local power law (:func:`_series_limit`).
+
+def limit_bounds(regime: Regime, *, d: int = 10, T: int = 100, unbiased: bool = False) -> dict:
+    """``{metric: (value, bound)}`` with ``|value - lim_{n -> oo} metric| <= bound`` proven.
+
+    * ``cov_trace_ratio``: exact, from the gamma-function asymptotics of the closed product (Euler's
+      ``sin(pi/sqrt T)/(pi/sqrt T)`` for accumulate at ``tau = 1``); the bound is one ulp of rounding.
+    * ``mean_error``: exact where the series closes: ``d/T`` at ``tau = 0``; replace's geometric sum; and the
+      ML fit at ``tau = 1`` (replace-multiple, accumulate), where ``tau^2 g_i = 1 - r_{i-1}`` (checked in
+      sympy) telescopes the sum to ``d (1 - lim t_n)``: the second moment ``E mu mu^T + E Sigma`` is conserved,
+      so replace-multiple's limit is ``d`` exactly.  Otherwise the hypergeometric series
+      ``sum_{i >= 2} tau^2 g_i t_{i-1}`` summed with a proven tail bound (:mod:`collapse_theory._certified`);
+      :class:`NoClosedFormError` where that bound cannot be made small (``tau^2`` close to the edge of
+      convergence).
+    * ``kl``: ``inf`` (replace and replace-multiple, ``T >= d + 3``, ``tau > 0``): the expected log-determinant
+      term falls without bound or the trace term grows geometrically.  ``inf`` carries the bound 0.
     """
     d, T, unbiased = _check(d, T, unbiased)
     kind = _kind(regime)
@@ -319,24 +354,57 @@ def limits(regime: Regime, *, d: int = 10, T: int = 100, unbiased: bool = False)
         raise NoClosedFormError(f"limits of the gaussian family are derived for {', '.join(CLOSED_FORMS)}; "
                                 f"use `collapse-theory error` with a large --n for {regime.kind}")
     trace = _limit(trace_ratio_expression(regime, unbiased=unbiased).subs(_sym.T, T))
-    trace = float("inf") if trace == sp.oo else float(sp.N(trace, 17))
-    out = {"mean_error": _series_limit(regime, d=d, T=T, unbiased=unbiased), "cov_trace_ratio": trace}
-    if kind == "replace" and T >= d + 3 and regime.temperature > 0:
-        out["kl"] = float("inf")  # the log-determinant falls by a fixed amount every iteration
+    out = {"mean_error": _mean_limit(regime, d, T, unbiased, trace), "cov_trace_ratio": _exact_number(trace)}
+    if not unavailable_metrics(regime, d=d, T=T, unbiased=unbiased):
+        out["kl"] = (float("inf"), 0.0)
     return out
 
 
-def _series_limit(regime: Regime, *, d: int, T: int, unbiased: bool, terms: int = 10**6) -> float:
-    """``d (1/T + tau^2 sum_{i>=2} g_i t_{i-1})``: ``terms`` terms in float64 plus the tail of the local power law.
+def _exact_number(expr):
+    """``(float, bound)`` of an exact sympy number: one ulp of rounding (0 for 0 and oo)."""
+    if expr == sp.oo:
+        return float("inf"), 0.0
+    value = sp.N(expr, 40)
+    if not value.is_real or not value.is_finite:
+        raise NoClosedFormError(f"the limit {expr} could not be decided exactly")
+    out = float(value)
+    return out, (math.ulp(abs(out)) if out != 0 else 0.0)
 
-    Near ``i = N`` the summand behaves like ``w_N (i/N)^p`` with ``p`` read off ``w_N / w_{N/2}``; the tail
-    ``sum_{i>N}`` is then ``w_N N / (-1 - p)``, and the series diverges for ``p >= -1``.
+
+def _mean_limit(regime: Regime, d: int, T: int, unbiased: bool, trace):
+    tau2 = _exact(regime.temperature) ** 2
+    if tau2 == 0:  # every later fit reproduces the first model: E ||mu_n||^2 = d / T
+        return _exact_number(sp.Rational(d, T))
+    if _kind(regime) == "replace":
+        exact = _limit(mean_error_expression(regime, unbiased=unbiased).subs({_sym.T: T, _sym.d: d}))
+        if exact.is_number and not exact.has(sp.Limit, sp.Sum):
+            return _exact_number(exact)
+    r, g = (e.subs(_sym.T, T) for e in _step(regime, unbiased, False))
+    t1 = sp.Rational(T - 1, _divisor(T, unbiased))
+    if sp.simplify(tau2 * g - (1 - r.subs(_i, _i - 1))) == 0:  # telescoping: conserved second moment
+        return _exact_number(sp.simplify(d * (sp.Rational(1, T) + t1 - trace)))
+    ratio = sp.cancel(g.subs(_i, _i + 1) / g * r.subs(_i, _i - 1))  # a_{i+1} / a_i
+    value, bound = positive_series(ratio, tau2 * g.subs(_i, 2) * t1, 2, _i)
+    if value == math.inf:
+        return value, 0.0
+    total = d / T + d * value
+    return total, d * bound + 2 * math.ulp(total)
+
+
+def unavailable_metrics(regime: Regime, *, d: int = 10, T: int = 100, unbiased: bool = False) -> dict:
+    """``{metric: reason}`` for the metrics :func:`errors` and :func:`limit_bounds` leave out here.
+
+    The KL divergence needs ``T >= d + 3`` (``E Sigma_n^{-1}`` is infinite otherwise) and ``tau > 0``, and has a
+    closed form under replace and replace-multiple only.
     """
-    values = mean_error(regime, terms, d=d, T=T, unbiased=unbiased)
-    w_end, w_half = values[-1] - values[-2], values[terms // 2] - values[terms // 2 - 1]
-    if w_end == 0:  # geometric decay below the float64 range: the series has converged
-        return float(values[-1])
-    p = np.log(w_end / w_half) / np.log((terms - 1) / (terms // 2))
-    if p >= -1 - 1e-6:
-        return float("inf")
-    return float(values[-1] + w_end * terms / (-1 - p))
+    d, T, unbiased = _check(d, T, unbiased)
+    kind = _kind(regime)
+    if kind not in ("replace", "replace-multiple"):
+        return {"kl": f"the expected KL divergence has a closed form under replace and replace-multiple only, "
+                      f"not {regime.kind} (the pooled covariance is no Wishart matrix); simulate it"}
+    if T < d + 3:
+        return {"kl": f"the expected KL divergence is infinite unless T >= d + 3 (E Sigma_n^-1 diverges), "
+                      f"got d={d}, T={T}"}
+    if regime.temperature == 0:
+        return {"kl": "the KL divergence is infinite at temperature 0 (the fitted covariance is singular)"}
+    return {}

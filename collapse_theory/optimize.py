@@ -45,6 +45,11 @@ class Optimum:
         factor: the error there in units of ``sigma^2 kappa``.
         test_error: ``sigma^2 kappa factor``.
         iteration: the iteration optimised, or ``None`` for the stationary (n -> oo) error.
+        closed_form: sympy's root of ``dF/dx = 0`` where it exists (stationary objective).
+        unique: ``False`` when other values of the control reach the same error (a flat objective, or
+            windows ``k >= n`` that all equal accumulate at iteration ``n``).
+        boundary: the optimum lies at an end of the control's range (0 or 1; ``max_window``).
+        note: a sentence saying what is special about this optimum (trivial, flat, not attained), or ``None``.
     """
 
     regime: object
@@ -54,6 +59,9 @@ class Optimum:
     test_error: float
     iteration: Optional[int] = None
     closed_form: Optional[object] = field(default=None, compare=False)
+    unique: bool = True
+    boundary: bool = False
+    note: Optional[str] = None
 
 
 def golden_weight(k: float = 1.0) -> float:
@@ -174,28 +182,68 @@ def optimize(kind: str, *, ratio: float = 1.0, temperature: float = 1.0, iterati
             return f(x, n_value, ratio, temperature)
 
         grad = jax.jit(jax.grad(F))
-        grid = np.linspace(0.0, 1.0, _GRID)
-        values = np.empty(_GRID)
+        # A uniform grid plus a geometric one down to 1e-12: optima near 0 (fresh-real at small ratios k,
+        # w* ~ sqrt(k)) fall between uniform grid points.
+        grid = np.unique(np.concatenate([np.linspace(0.0, 1.0, _GRID), np.geomspace(1e-12, 1.0, _GRID)]))
+        values = np.empty(grid.size)
         values[1:-1] = np.asarray(jax.vmap(F)(jnp.asarray(grid[1:-1])), dtype=np.float64)
-        for i in (0, _GRID - 1):
+        for i in (0, grid.size - 1):
             values[i] = _endpoint(kind, grid[i], iteration, ratio, temperature)
         best = int(np.nanargmin(values))
-        if 0 < best < _GRID - 1:
+        x, value = float(grid[best]), float(values[best])
+        if 0 < best < grid.size - 1:
             lo, hi = grid[best - 1], grid[best + 1]
             if float(grad(lo)) < 0 < float(grad(hi)):
                 x = brentq(lambda t: float(grad(t)), lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps)
                 value = float(F(x))
-            else:  # flat to machine precision around the grid point
-                x, value = float(grid[best]), float(values[best])
-        else:
-            x, value = float(grid[best]), float(values[best])
+        closed = closed_form_optimum(kind, ratio=ratio, temperature=temperature) if iteration is None else None
+        if closed is not None:
+            from .regimes import SYMBOLS
+
+            exact = float(closed.subs(SYMBOLS["ratio"], _exact_value(ratio)))
+            exact_value = float(F(exact))
+            if 0 < exact <= 1 and exact_value <= value * (1 + 1e-14):
+                x, value = exact, exact_value
     if not math.isfinite(value):
         raise InvalidParameterError(f"the error of {kind} is infinite for every {CONTROLS[kind]} here")
+    finite = values[np.isfinite(values)]
+    flat = bool(np.ptp(finite) <= 1e-12 * max(abs(value), 1e-300))
+    if flat:  # report the end x = 1 (all real data), one of the equal optima
+        x, value = 1.0, float(values[-1])
+    boundary = x in (0.0, 1.0)
+    note = _note(kind, x, value, flat, boundary, grid, values)
+    boundary = boundary or (note is not None and note.startswith("the infimum"))
     field_ = CONTROLS[kind]
     options = {"real_weight": x, "ratio": ratio} if kind == "fresh-real" else {"real_fraction": x}
-    closed = closed_form_optimum(kind, ratio=ratio, temperature=temperature) if iteration is None else None
     return Optimum(Regime(kind, temperature=temperature, **options), field_, x, value, scale * value, iteration,
-                   closed)
+                   closed, unique=not flat, boundary=boundary, note=note)
+
+
+def _exact_value(value):
+    from .regimes import _exact
+
+    return _exact(value)
+
+
+def _note(kind, x, value, flat, boundary, grid, values):
+    """What is special about the optimum, in one sentence (``None`` for an ordinary interior optimum)."""
+    import numpy as np
+
+    name = "lambda" if kind == "mix" else "w"
+    if flat:
+        return (f"the objective is flat: every {name} in [0, 1] gives the same error factor {value:.12g}, so the "
+                f"optimum is not unique ({name} = 1 is reported)")
+    if kind == "mix" and x == 1.0:
+        return ("trivial: all weight on the original real data (lambda = 1, no synthetic data in the fit) is "
+                "optimal, on the boundary of [0, 1]")
+    positive = grid > 0
+    smallest = int(np.argmax(positive))
+    if x == grid[smallest] and values[smallest] < values[0]:
+        return (f"the infimum is approached as {name} -> 0 and not attained: at {name} = 0 the error factor is "
+                f"{values[0]:.12g}; the value reported is the smallest {name} tried")
+    if boundary:
+        return f"the optimum lies on the boundary {name} = {x:g} of [0, 1]"
+    return None
 
 
 def _optimize_window(iteration, temperature, scale, max_window) -> Optimum:
@@ -207,11 +255,22 @@ def _optimize_window(iteration, temperature, scale, max_window) -> Optimum:
 
     if iteration is None:
         raise InvalidParameterError("window has an infinite stationary error for every k; give --n N")
-    values = [float(error_factors(window(k, temperature=temperature), iteration, exact=False)[-1])
-              for k in range(1, max_window + 1)]
+    values = np.array([float(error_factors(window(k, temperature=temperature), iteration, exact=False)[-1])
+                       for k in range(1, max_window + 1)])
     best = int(np.argmin(values))
-    return Optimum(window(best + 1, temperature=temperature), "window", float(best + 1), values[best],
-                   scale * values[best], iteration)
+    ties = np.flatnonzero(values <= values[best] * (1 + 1e-12))
+    k = best + 1
+    note = None
+    if k >= iteration:
+        note = (f"trivial: every window k >= n = {iteration} holds all generations (it is accumulate at iteration "
+                f"{iteration}), and accumulating everything is optimal; k = {k} is the smallest such window")
+    elif len(ties) > 1:
+        note = f"not unique: windows {', '.join(str(t + 1) for t in ties)} reach the same error"
+    elif k == max_window:
+        note = f"the optimum is the largest window tried (max_window = {max_window}); a wider one may be better"
+    return Optimum(window(k, temperature=temperature), "window", float(k), float(values[best]),
+                   scale * float(values[best]), iteration, unique=len(ties) == 1, boundary=k == max_window,
+                   note=note)
 
 
 # -- CLI: `collapse-theory optimize` -------------------------------------------------------------------------------
@@ -253,13 +312,20 @@ def run(args) -> None:
     value = int(best.value) if best.control == "window" else best.value
     if args.json:
         out = {"model": args.model, "regime": args.regime, "params": params,
-               "optimum": {best.control: value}, "metrics": {"test_error": best.test_error}}
+               "optimum": {best.control: value, "unique": best.unique, "boundary": best.boundary,
+                           "note": best.note},
+               "metrics": {"test_error": best.test_error}}
         if best.closed_form is not None:
             out["optimum"]["closed_form"] = str(best.closed_form)
         print(json.dumps(out, allow_nan=False))
-        return
-    where = "n -> infinity" if args.n is None else f"iteration {args.n}"
-    print(f"optimal {best.control.replace('_', '-')} = {value:.12g}  ({where})")
-    print(f"test_error = {best.test_error:.12g}")
-    if best.closed_form is not None:
-        print(f"closed form: {best.closed_form}")
+    else:
+        where = "n -> infinity" if args.n is None else f"iteration {args.n}"
+        print(f"optimal {best.control.replace('_', '-')} = {value:.12g}  ({where})")
+        print(f"test_error = {best.test_error:.12g}")
+        print(f"unique: {'yes' if best.unique else 'no'}; on the boundary: {'yes' if best.boundary else 'no'}")
+        if best.closed_form is not None:
+            print(f"closed form: {best.closed_form}")
+    if best.note is not None:  # only after the result: a failed call prints its error line alone
+        import sys
+
+        print(f"note: {best.note}", file=sys.stderr)

@@ -8,11 +8,14 @@ are rewritten first into forms both back ends know: harmonic numbers become Hurw
 from __future__ import annotations
 
 import functools
+import keyword
+import re
 
+import numpy as np
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-__all__ = ["n", "d", "T", "sigma2", "latex", "numeric", "generic_branch"]
+__all__ = ["n", "d", "T", "sigma2", "latex", "numeric", "generic_branch", "identifier"]
 
 #: Iteration index (1-indexed: iteration 1 fits the real data).
 n = sp.Symbol("n", integer=True, positive=True)
@@ -67,14 +70,41 @@ def _jax_modules():
     return [{"zeta": jss.zeta, "polygamma": jss.polygamma}, "jax"]
 
 
+def identifier(name: str) -> str:
+    """A Python argument name for a symbol: ``sigma^2`` -> ``sigma2``, ``lambda`` -> ``lambda_``."""
+    out = re.sub(r"\W", "", name)
+    out = out if out and not out[0].isdigit() else "x" + out
+    return out + "_" if keyword.iskeyword(out) else out
+
+
+def _as_float(value):
+    # numpy refuses integers to negative integer powers (2**-n); the formulas are real-valued anyway.
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iub":
+        return value.astype(np.float64)
+    if isinstance(value, (np.integer, np.bool_)):
+        return np.float64(value)
+    return value
+
+
 def numeric(expr, args, *, backend: str = "numpy"):
     """``sympy.lambdify(args, expr)`` for ``backend`` in {"numpy", "jax"}, special functions rewritten.
 
-    The numpy function broadcasts over array arguments; the JAX one is traceable (``jax.grad``, ``jax.vmap``,
-    ``jax.jit``).
+    Arguments keep their symbols' names (made valid identifiers by :func:`identifier`, so ``sigma^2`` is
+    ``sigma2``), positional or keyword.  The numpy function broadcasts over array arguments and accepts integer
+    arrays; the JAX one is traceable (``jax.grad``, ``jax.vmap``, ``jax.jit``).
     """
     if backend not in ("numpy", "jax"):
         raise ValueError(f"backend must be 'numpy' or 'jax', got {backend!r}")
+    clean = {a: sp.Symbol(identifier(a.name), **a.assumptions0) for a in args if identifier(a.name) != a.name}
+    expr, args = sp.sympify(expr).xreplace(clean), [clean.get(a, a) for a in args]
     expr = sp.sympify(_for_numerics(expr)).evalf() if expr.has(sp.EulerGamma) else _for_numerics(expr)
     modules = ["scipy", "numpy"] if backend == "numpy" else _jax_modules()
-    return sp.lambdify(args, expr, modules=modules)
+    f = sp.lambdify(args, expr, modules=modules)
+    if backend == "jax":
+        return f
+
+    @functools.wraps(f)
+    def evaluate(*values, **named):
+        return f(*map(_as_float, values), **{key: _as_float(v) for key, v in named.items()})
+
+    return evaluate

@@ -155,3 +155,35 @@ def test_bad_input_raises_a_clear_error(call):
 
 def test_errors_are_value_errors():
     assert issubclass(InvalidParameterError, ValueError)
+
+
+@pytest.mark.parametrize("tau, unbiased", [(1.0, False), (0.8, True)])
+def test_replace_multiple_kl_closed_form_matches_a_literal_monte_carlo(tau, unbiased):
+    """Fit, sample i T points, refit, with numpy; mean KL(truth || fit) within 4 SE at every iteration."""
+    d, T, n, seeds = 2, 12, 3, 20000
+    rng = np.random.default_rng(20240414)
+    mu, L = np.zeros((seeds, d)), np.broadcast_to(np.eye(d), (seeds, d, d))
+    kls = []
+    for i in range(1, n + 1):
+        size, scale = i * T, (1.0 if i == 1 else tau)
+        x = mu[:, None, :] + scale * np.einsum("sij,snj->sni", L, rng.standard_normal((seeds, size, d)))
+        mu = x.mean(axis=1)
+        centred = x - mu[:, None, :]
+        sigma = np.einsum("sni,snj->sij", centred, centred) / (size - 1 if unbiased else size)
+        L = np.linalg.cholesky(sigma)
+        inverse = np.linalg.inv(sigma)
+        kl = 0.5 * (np.trace(inverse, axis1=1, axis2=2) + np.einsum("si,sij,sj->s", mu, inverse, mu) - d
+                    + np.linalg.slogdet(sigma)[1])
+        kls.append(kl)
+    kls = np.array(kls)
+    theory = G.kl(replace_multiple(temperature=tau), n, d=d, T=T, unbiased=unbiased)
+    se = kls.std(axis=1, ddof=1) / math.sqrt(seeds)
+    assert np.all(np.abs(kls.mean(axis=1) - theory) <= 4 * se), (kls.mean(axis=1), theory, se)
+
+
+def test_kl_refusals_name_the_condition():
+    with pytest.raises(InvalidParameterError, match=r"T >= d \+ 3"):
+        G.kl(replace_multiple(), 3, d=3, T=5)
+    with pytest.raises(NoClosedFormError, match="replace and replace-multiple only"):
+        G.kl(accumulate(), 3, d=3, T=20)
+    assert "T >= d + 3" in G.unavailable_metrics(replace(), d=3, T=5)["kl"]

@@ -220,3 +220,30 @@ def test_wide_windows_are_evaluated_from_the_recursion():
     values = lr.test_error(ct.window(6), 30, d=10, T=100, sigma2=2.0)
     np.testing.assert_allclose(values, 2.0 * 10 / 89 * error_factors(ct.window(6), 30, exact=False), rtol=1e-15)
     np.testing.assert_allclose(values[:6], lr.test_error(ct.accumulate(), 6, d=10, T=100, sigma2=2.0), rtol=1e-12)
+
+
+def test_window_3_is_real_and_exact_and_differentiable():
+    closed = error_factor(ct.window(3))
+    assert not closed.has(sp.I)
+    for k, value in enumerate(error_factors(ct.window(3), 30), start=1):
+        assert sp.simplify(sp.expand_trig(closed.subs(n, k)) - sp.Rational(value.numerator, value.denominator)) == 0
+    f = lr.numeric_function(ct.window(3), backend="jax")
+    grad = float(jax.grad(lambda t: f(5.0, d=10.0, T=t))(100.0))
+    assert grad == pytest.approx(-float(f(5.0, d=10.0, T=100.0)) / 89, rel=1e-10)  # d/dT of d/(T-d-1)
+    mix = lr.numeric_function(ct.mix(0.3), backend="jax")
+    h = 1e-6
+    fd = (float(mix(5.0, d=10.0, T=100.0, lambda_=0.3 + h)) - float(mix(5.0, d=10.0, T=100.0, lambda_=0.3 - h))) / (2 * h)
+    assert float(jax.grad(lambda lam: mix(5.0, d=10.0, T=100.0, lambda_=lam))(0.3)) == pytest.approx(fd, rel=1e-6)
+    assert lr.test_error(ct.accumulate(), 5, d=np.array([5, 10]), T=100).shape == (2, 5)
+    np.testing.assert_allclose(lr.function(ct.window(3))(np.arange(1, 6), 10, 100, 1.0),
+                               lr.test_error(ct.window(3), 5, d=10, T=100), rtol=1e-14)
+
+
+@pytest.mark.parametrize("k", [4, 5, 7])
+def test_wide_window_growth_rate_and_limit(k):
+    rate = float(lr.growth_rate(ct.window(k, temperature=0.5)).subs({d: 10, T: 100, sigma2: 1}))
+    values = lr.test_error(ct.window(k, temperature=0.5), 4000, d=10, T=100)
+    assert values[-1] - values[-2] == pytest.approx(rate, rel=1e-9)
+    assert rate == pytest.approx(10 / 89 * 0.25 * 4 / (k + 1) ** 2, rel=1e-15)
+    assert lr.limit(ct.window(k), d=10, T=100) == math.inf
+    assert lr.limit(ct.window(k, temperature=0.0), d=10, T=100) == pytest.approx(10 / 89, rel=1e-15)
