@@ -8,6 +8,7 @@ when a command runs, never at ``--help``.
 from __future__ import annotations
 
 import argparse
+import math
 
 from . import command as c
 
@@ -47,7 +48,7 @@ def _formula(args):
         option = kinds.OPTIONS[name]
         if getattr(args, name) is None and name not in spec.defaults:
             if option.symbol is None:
-                raise c.UsageError(f"regime {spec.name} needs {option.flag} {option.metavar} for its closed form")
+                raise c.UsageError(f"regime {spec.name} needs {option.flag} {option.metavar} for its formula")
             placeheld.add(name)
             setattr(args, name, spec.example.get(name, 0.5))  # any valid value: the symbolic derivation ignores it
     regime = c.regime_from_args(args)
@@ -118,6 +119,9 @@ def _error(args):
                 [[i + 1, *(c.fmt(float(v[i])) for v in values.values())] for i in range(args.n)])
     if note:  # two numbers of different standing share the output: say which is which
         c.note(note)
+    if hasattr(module, "unavailable_metrics"):
+        for metric, reason in module.unavailable_metrics(regime, **params).items():
+            c.note(f"{metric} is not reported: {reason}")
 
 
 def _limit_arguments(p):
@@ -129,13 +133,23 @@ def _limit(args):
     regime = c.regime_from_args(args)
     params = c.params_from_args(args, family)
     module, note = _theory(family, regime)
-    values = module.limits(regime, **params)
+    if hasattr(module, "limit_bounds"):
+        pairs = module.limit_bounds(regime, **params)
+        values = {m: v for m, (v, _) in pairs.items()}
+        # A limit computed exactly carries its final rounding only; report the bound of those summed numerically.
+        bounds = {m: float(b) for m, (v, b) in pairs.items() if math.isfinite(v) and b > 4 * math.ulp(v)}
+    else:
+        values, bounds = module.limits(regime, **params), {}
     if args.json:
-        c.dump({"model": args.model, "regime": regime.kind, "params": {**regime.parameters(), **params},
-                "metrics": {m: c.number(v) for m, v in values.items()}})
+        out = {"model": args.model, "regime": regime.kind, "params": {**regime.parameters(), **params},
+               "metrics": {m: c.number(v) for m, v in values.items()}}
+        if bounds:
+            out["bounds"] = bounds
+        c.dump(out)
     else:
         for metric, value in values.items():
-            print(f"{metric} -> {c.fmt(float(value))}")
+            suffix = f"  (± {bounds[metric]:.2g}, certified)" if metric in bounds else ""
+            print(f"{metric} -> {c.fmt(float(value))}{suffix}")
     if note:
         c.note(note)
 

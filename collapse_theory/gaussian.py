@@ -350,6 +350,10 @@ def limit_bounds(regime: Regime, *, d: int = 10, T: int = 100, unbiased: bool = 
     """
     d, T, unbiased = _check(d, T, unbiased)
     kind = _kind(regime)
+    if kind == "fresh-real":  # the fixed point of the exact moment map, solved in sympy (_gaussian_fresh)
+        from ._gaussian_fresh import limits as fresh_limits
+
+        return {m: (v, math.ulp(v)) for m, v in fresh_limits(regime, d=d, T=T, unbiased=unbiased).items()}
     if kind not in CLOSED_FORMS:
         raise NoClosedFormError(f"limits of the gaussian family are derived for {', '.join(CLOSED_FORMS)}; "
                                 f"use `collapse-theory error` with a large --n for {regime.kind}")

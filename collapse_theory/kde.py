@@ -25,6 +25,7 @@ Monte Carlo only, as is every re-estimated bandwidth (Scott's or Silverman's rul
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 import sympy as sp
@@ -39,7 +40,7 @@ from . import symbolic as _sym
 from .symbolic import T, n, numeric
 
 __all__ = ["NAME", "METRICS", "PARAMETERS", "DATASETS", "RULES", "h", "sigma0_2", "variance_expression",
-           "variance_ratio", "errors", "limits", "formulas", "check"]
+           "variance_ratio", "errors", "limits", "limit_bounds", "formulas", "check"]
 
 NAME = "kde"
 METRICS = ("variance_ratio", "nll")
@@ -141,12 +142,21 @@ def errors(regime: Regime, n: int, *, T: int = 100, bandwidth: float = 0.3, data
 def limits(regime: Regime, *, T: int = 100, bandwidth: float = 0.3, dataset: str = "gaussian-1d",
            bandwidth_rule=None) -> dict:
     """``{"variance_ratio": limit}``: ``T h^2 / sigma_0^2`` (replace), ``inf`` (accumulate)."""
+    return {m: v for m, (v, _) in limit_bounds(regime, T=T, bandwidth=bandwidth, dataset=dataset,
+                                                bandwidth_rule=bandwidth_rule).items()}
+
+
+def limit_bounds(regime: Regime, *, T: int = 100, bandwidth: float = 0.3, dataset: str = "gaussian-1d",
+                 bandwidth_rule=None) -> dict:
+    """``{"variance_ratio": (value, bound)}``: the exact sympy limit at the exact binary values of ``h`` and the
+    data's variance, so the bound is the final rounding (one ulp; 0 for ``inf``)."""
     T, bandwidth, data, rule = check(regime, T=T, bandwidth=bandwidth, dataset_name=dataset,
                                      bandwidth_rule=bandwidth_rule)
     if rule is not None or regime.kind not in CLOSED_FORMS:
         raise NoClosedFormError(f"kde limits are derived for a fixed bandwidth under {', '.join(CLOSED_FORMS)}")
     limit = formulas(regime)["variance_ratio"][1]
     if limit == sp.oo:
-        return {"variance_ratio": float("inf")}
-    value = limit.subs({_sym.T: T, h: bandwidth, sigma0_2: data.total_variance / data.dim})
-    return {"variance_ratio": float(value)}
+        return {"variance_ratio": (float("inf"), 0.0)}
+    exact = limit.subs({_sym.T: T, h: sp.Rational(bandwidth), sigma0_2: sp.Rational(data.total_variance / data.dim)})
+    value = float(sp.N(exact, 40))
+    return {"variance_ratio": (value, math.ulp(value))}
