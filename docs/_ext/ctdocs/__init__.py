@@ -6,7 +6,8 @@ At ``builder-inited`` (before Sphinx reads any source) it writes, under ``docs/g
   :func:`collapse_theory.symbolic.latex` from the sympy expressions the toolkit evaluates
   (:mod:`ctdocs.theory`), and the step-by-step derivation of the accumulate recursion;
 * ``reference/cli.md``: the CLI reference, from :func:`collapse_theory.cli.build_parser` (:mod:`ctdocs.reference`);
-* ``reference/api/<module>.md``: one autodoc page per public module present in the tree at build time;
+* ``reference/api/<module>.md``: one autodoc page per public module present in the tree at build time (whose
+  references resolve through re-exports, :mod:`ctdocs.xref`);
 * ``gallery.md``: one entry per figure module that exists (:mod:`ctdocs.gallery`).
 
 A page is rewritten only when its text changes, so an incremental ``make docs`` re-reads exactly the pages whose
@@ -51,5 +52,8 @@ def _on_builder_inited(app):
 
 
 def setup(app):
+    from . import xref
+
+    xref.setup(app)
     app.connect("builder-inited", _on_builder_inited)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
