@@ -28,7 +28,7 @@ extensions = [
     "ctdocs",
 ]
 root_doc = "index"
-exclude_patterns = ["_build", "_ext", "_check", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints"]
+exclude_patterns = ["_build", "_ext", "_check", "generated/notebooks", "generated/snippets", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints"]
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
 

@@ -98,7 +98,8 @@ def _autodoc(name: str, *options: str) -> str:
     autodoc writes reStructuredText; inside a MyST page it must be parsed as such, or the page shows the raw
     ``.. py:function::`` lines instead of rendered signatures.
     """
-    return "```{eval-rst}\n" + f".. automodule:: {name}\n" + "".join(f"   :{o}:\n" for o in options) + "```\n"
+    lines = [f"   :{o.partition(': ')[0]}:" + (f" {o.partition(': ')[2]}" if ": " in o else "") for o in options]
+    return "```{eval-rst}\n" + f".. automodule:: {name}\n" + "".join(line + "\n" for line in lines) + "```\n"
 
 
 def _undocumented_constants(name: str) -> list:
@@ -126,13 +127,25 @@ def _undocumented_constants(name: str) -> list:
     return out
 
 
+def _commented_constants(name: str) -> list:
+    import importlib
+
+    from sphinx.pycode import ModuleAnalyzer
+
+    exported = getattr(importlib.import_module(name), "__all__", ())
+    commented = {attribute for _, attribute in ModuleAnalyzer.for_module(name).find_attr_docs()}
+    return [member for member in exported if member in commented]
+
+
 def _module_page(name: str, names: list) -> str:
     is_package = (ROOT.joinpath(*name.split(".")) / "__init__.py").exists()
     if is_package:
         # A package re-exports its modules' names; documenting them here too would describe each object twice.
         children = [m for m in names if m.rsplit(".", 1)[0] == name and m != name]
         listing = "".join(f"- {{py:mod}}`{m}`\n" for m in children)
-        return f"# {name}\n\n{_autodoc(name)}\n" + (f"Modules:\n\n{listing}" if listing else "")
+        own = _commented_constants(name)  # constants the package itself defines (and comments with #:)
+        options = ["members: " + ", ".join(own)] if own else []
+        return f"# {name}\n\n{_autodoc(name, *options)}\n" + (f"Modules:\n\n{listing}" if listing else "")
     page = f"# {name}\n\n{_autodoc(name, 'members', 'undoc-members', 'show-inheritance')}"
     constants = _undocumented_constants(name)
     if constants:
