@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_FLAGS ?= -n 2
 
-.PHONY: install test test-fast figures docs bench clean
+.PHONY: install test test-fast figures docs docs-check bench clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,14 @@ clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis figures/out docs/_build
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
+# Nitpicky (every reference resolves), offline (MathJax bundled), notebooks executed; warnings are errors.
 docs: $(STAMP)
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+
+# Headless Chromium (installed with apt when missing) on the built pages, network cut off; screenshots in
+# docs/_build/screenshots/.
+docs-check: docs
+	$(BIN)/python docs/_check/browser.py docs/_build/html
 
 # Neural models at their default CPU size (minutes each; resumable, finished runs are read back):
 # replace and accumulate for every kind, and the language model at temperature 0.3, over NEURAL_SEEDS.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ._markdown import docstring_markdown, table
 
-__all__ = ["pages", "figure_modules"]
+__all__ = ["pages", "figure_modules", "image_name"]
 
 ROOT = Path(__file__).resolve().parents[3]
 FIGURES = ROOT / "figures"
@@ -23,55 +23,52 @@ IMAGES = ROOT / "docs" / "generated" / "gallery"
 
 
 def figure_modules() -> list:
-    """``(name, module, docstring)`` for each figure ``make figures`` builds.
+    """``(name, module, docstring)`` for each figure ``make figures`` builds, in the registry's order.
 
-    The names come from the registry ``figures.FIGURES`` (name -> module; importing the package is light);
-    without a registry, every module of ``figures/`` with a top-level ``main`` counts, under its own name.
+    The names come from the registry ``figures.FIGURES`` (name -> module; importing the package is light).
     """
     if not (FIGURES / "__init__.py").exists():
         return []
-    registry = _registry()
-    if registry is None:
-        registry = {}
-        for path in sorted(FIGURES.glob("*.py")):
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-            if not path.name.startswith("_") and any(
-                    isinstance(node, ast.FunctionDef) and node.name == "main" for node in tree.body):
-                registry[path.stem] = f"figures.{path.stem}"
     found = []
-    for name, module in registry.items():
+    for name, module in _registry().items():
         path = ROOT.joinpath(*module.split(".")).with_suffix(".py")
         doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) if path.exists() else None
         found.append((name, module, doc or ""))
     return found
 
 
-def _registry():
+def _registry() -> dict:
     import importlib
 
-    try:
-        return dict(importlib.import_module("figures").FIGURES)
-    except (ImportError, AttributeError):
+    return dict(importlib.import_module("figures").FIGURES)
+
+
+def image_name(name: str) -> str:
+    """The PNG a registered figure writes: ``plotting.save(fig, stem)`` with the registry key's ``-`` as ``_``."""
+    return name.replace("-", "_") + ".png"
+
+
+def _copy_image(name: str) -> str | None:
+    image = OUT / image_name(name)
+    if not image.exists():
         return None
-
-
-def _copy_images(name: str) -> list:
-    names = []
-    for image in sorted(OUT.glob(f"{name}*.png")) if OUT.exists() else ():
-        target = IMAGES / image.name
-        data = image.read_bytes()
-        if not target.exists() or target.read_bytes() != data:
-            IMAGES.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        names.append(image.name)
-    return names
+    target = IMAGES / image.name
+    data = image.read_bytes()
+    if not target.exists() or target.read_bytes() != data:
+        IMAGES.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return image.name
 
 
 def _entry(name: str, module: str, doc: str) -> str:
     out = [f"## {name}\n", docstring_markdown(doc) + "\n" if doc else "",
-           f"Built by `make fig-{name}` (module {{py:mod}}`{module}`; `make figures` builds them all).\n"]
-    for image in _copy_images(name):
+           f"Built by `make fig-{name}` (module {{py:mod}}`{module}`; `make figures` builds them all) into "
+           f"`figures/out/{image_name(name)}`.\n"]
+    image = _copy_image(name)
+    if image:
         out.append(f"```{{image}} {IMAGES.name}/{image}\n:alt: {name}\n:width: 100%\n```\n")
+    else:
+        out.append(f"*Not built yet:* `make fig-{name}` writes it.\n")
     return "\n".join(out)
 
 
@@ -80,11 +77,17 @@ def pages() -> dict:
     head = [
         "# Figure gallery\n",
         "Every figure that `make figures` builds (PNG and PDF under `figures/out/`), with the command that builds it "
-        "alone and what it shows. Images appear here once `make figures` has run; the list itself comes from the "
-        "figure modules in the tree.\n",
+        "alone and what it shows. Images appear here once `make figures` has run; the list itself is the figure "
+        "registry {py:data}`figures.FIGURES`.\n",
     ]
     if not modules:
         return {"gallery.md": "\n".join(head + ["No figure modules are present in this tree.\n"])}
-    rows = [[f"[{name}](#{name.replace('_', '-')})", f"`make fig-{name}`"] for name, _, _ in modules]
-    body = [table(["figure", "command"], rows)] + [_entry(*entry) for entry in modules]
+    rows = [[f"[{name}](#{name})", f"`make fig-{name}`", "built" if (OUT / image_name(name)).exists() else "not built yet"]
+            for name, _, _ in modules]
+    body = [table(["figure", "command", "image"], rows)] + [_entry(*entry) for entry in modules]
+    # An image whose figure is gone from figures/out (or from the registry) must not linger beside the page.
+    current = {image_name(name) for name, _, _ in modules if (OUT / image_name(name)).exists()}
+    for stale in IMAGES.glob("*.png") if IMAGES.exists() else ():
+        if stale.name not in current:
+            stale.unlink()
     return {"gallery.md": "\n".join(head + body)}

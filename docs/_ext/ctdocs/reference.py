@@ -92,15 +92,66 @@ def api_modules() -> list:
     return sorted(set(names), key=lambda name: (PACKAGES.index(name.split(".")[0]), name))
 
 
+def _autodoc(name: str, *options: str) -> str:
+    """An ``automodule`` directive in an ``{eval-rst}`` block.
+
+    autodoc writes reStructuredText; inside a MyST page it must be parsed as such, or the page shows the raw
+    ``.. py:function::`` lines instead of rendered signatures.
+    """
+    lines = [f"   :{o.partition(': ')[0]}:" + (f" {o.partition(': ')[2]}" if ": " in o else "") for o in options]
+    return "```{eval-rst}\n" + f".. automodule:: {name}\n" + "".join(line + "\n" for line in lines) + "```\n"
+
+
+def _undocumented_constants(name: str) -> list:
+    """``(name, short repr or None)`` for the constants in ``__all__`` that have no ``#:`` comment.
+
+    autodoc documents a module-level constant only when it has such a comment; the other public ones are
+    declared here (name and value, no docstring: a constant's ``__doc__`` is its type's), so that references
+    to them resolve.
+    """
+    import importlib
+    import inspect
+
+    from sphinx.pycode import ModuleAnalyzer
+
+    module = importlib.import_module(name)
+    commented = {attribute for _, attribute in ModuleAnalyzer.for_module(name).find_attr_docs()}
+    out = []
+    for member in getattr(module, "__all__", ()):
+        value = getattr(module, member, None)
+        if member in commented or value is None or inspect.isclass(value) or inspect.isroutine(value) \
+                or inspect.ismodule(value):
+            continue
+        text = repr(value)
+        out.append((member, text if len(text) <= 120 and "\n" not in text else None))
+    return out
+
+
+def _commented_constants(name: str) -> list:
+    import importlib
+
+    from sphinx.pycode import ModuleAnalyzer
+
+    exported = getattr(importlib.import_module(name), "__all__", ())
+    commented = {attribute for _, attribute in ModuleAnalyzer.for_module(name).find_attr_docs()}
+    return [member for member in exported if member in commented]
+
+
 def _module_page(name: str, names: list) -> str:
     is_package = (ROOT.joinpath(*name.split(".")) / "__init__.py").exists()
     if is_package:
         # A package re-exports its modules' names; documenting them here too would describe each object twice.
         children = [m for m in names if m.rsplit(".", 1)[0] == name and m != name]
         listing = "".join(f"- {{py:mod}}`{m}`\n" for m in children)
-        return (f"# {name}\n\n```{{automodule}} {name}\n```\n\n"
-                + (f"Modules:\n\n{listing}" if listing else ""))
-    return f"# {name}\n\n```{{automodule}} {name}\n:members:\n:show-inheritance:\n```\n"
+        own = _commented_constants(name)  # constants the package itself defines (and comments with #:)
+        options = ["members: " + ", ".join(own)] if own else []
+        return f"# {name}\n\n{_autodoc(name, *options)}\n" + (f"Modules:\n\n{listing}" if listing else "")
+    page = f"# {name}\n\n{_autodoc(name, 'members', 'undoc-members', 'show-inheritance')}"
+    constants = _undocumented_constants(name)
+    if constants:
+        blocks = [f".. py:data:: {member}\n" + (f"   :value: {value}\n" if value else "") for member, value in constants]
+        page += f"\n```{{eval-rst}}\n.. py:currentmodule:: {name}\n\n" + "\n".join(blocks) + "```\n"
+    return page
 
 
 def _api_index(names: list) -> str:

@@ -197,10 +197,10 @@ def _index_page(names) -> str:
     for kind in names:
         regime = example(kind)
         if regime.has_closed_form:
-            rows.append([f"[{kind}](<{kind}>)", f"`{_call(regime)}`", inline_math(_L(derivation.error_factor(regime))),
+            rows.append([f"[{kind}](<{kind}.md>)", f"`{_call(regime)}`", inline_math(_L(derivation.error_factor(regime))),
                          inline_math(_L(derivation.limit_factor(regime)))])
         else:
-            rows.append([f"[{kind}](<{kind}>)", f"`{_call(regime)}`", "no closed form", "simulated"])
+            rows.append([f"[{kind}](<{kind}.md>)", f"`{_call(regime)}`", "no closed form", "simulated"])
     return "\n".join([
         "# Regimes\n",
         "Every regime's test error is {math}`E_{\\mathrm{test}}(n) = \\sigma^2 \\kappa F_n` with "
