@@ -24,7 +24,8 @@ from . import kinds as _kinds
 
 __all__ = ["Command", "UsageError", "Parser", "add_regime_options", "add_model_options", "regime_from_args",
            "params_from_args", "family_from_args", "integer_at_least", "number", "dump", "table", "fmt", "note",
-           "add_guard_option", "guard", "WORK_LIMIT", "MAX_ITERATIONS"]
+           "add_guard_option", "guard", "WORK_LIMIT", "MAX_ITERATIONS", "add_output_options", "output_format",
+           "rows_out"]
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,23 @@ def add_model_options(p, *, with_params: bool = True, with_n: bool = True) -> No
                                choices=param.choices or None)
         if with_n:
             m.add_argument("--n", type=integer_at_least(1), default=50, help="iterations 1..n (default 50)")
+    add_output_options(p)
+
+
+def add_output_options(p) -> None:
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+    p.add_argument("--format", choices=("table", "json", "csv"), default=None,
+                   help="output format (default table; --json is --format json)")
+
+
+def output_format(args) -> str:
+    """``table``, ``json`` or ``csv`` from ``--format`` and ``--json`` (which must not disagree)."""
+    chosen = getattr(args, "format", None)
+    if getattr(args, "json", False):
+        if chosen not in (None, "json"):
+            raise UsageError(f"--json and --format {chosen} disagree; give one")
+        return "json"
+    return chosen or "table"
 
 
 #: Estimated seconds a command runs without asking; beyond it, ``--yes`` is needed.
@@ -189,6 +206,18 @@ def number(x):
 
 def dump(obj) -> None:
     print(json.dumps(obj, allow_nan=False))
+
+
+def rows_out(header, rows, fmt_: str) -> None:
+    """Print ``rows`` under ``header`` as an aligned table, or as CSV (full precision) for ``fmt_ == "csv"``."""
+    if fmt_ == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows([[repr(x) if isinstance(x, float) else x for x in r] for r in rows])
+    else:
+        table(header, [[fmt(x) for x in r] for r in rows])
 
 
 def table(header, rows) -> None:

@@ -56,7 +56,10 @@ def _formula(args):
     out = {}
     for metric, (expr, lim) in family.module().formulas(regime, symbolic=bool(placeheld)).items():
         out[metric] = tuple(e.subs(given) if placeheld else e for e in (expr, lim))
-    if args.json:
+    form = c.output_format(args)
+    if form == "csv":
+        raise c.UsageError("formula prints text (or LaTeX with --latex) or JSON, not csv")
+    if form == "json":
         c.dump({"model": args.model, "regime": regime.kind, "params": regime.parameters(),
                 "formulas": {m: {"expression": str(e), "latex": latex(e), "limit": str(lim),
                                  "limit_latex": latex(lim)} for m, (e, lim) in out.items()}})
@@ -97,6 +100,7 @@ def _error(args):
     # A closed form costs O(1) per iteration; the exact recursions O(n) in exact weights (about 20 us each).
     per = 2e-5 * args.n if family.standing_of(regime.kind) == "recursion" else 2e-6
     c.guard(per * args.n, args=args, what=f"error at {args.n:,} iterations")
+    form = c.output_format(args)
     module, note = _theory(family, regime)
     values = module.errors(regime, args.n, **params)
     if getattr(args, "quantiles", None):
@@ -105,18 +109,18 @@ def _error(args):
         from .distribution import quantiles
 
         levels = quantiles(regime, args.n, args.quantiles, **params)
-        if args.json:
+        if form == "json":
             values["test_error_quantiles"] = {repr(p): row for p, row in zip(args.quantiles, levels)}
         else:
             values.update({f"q{p!r}": row for p, row in zip(args.quantiles, levels)})
-    if args.json:
+    if form == "json":
         c.dump({"model": args.model, "regime": regime.kind, "params": {**regime.parameters(), **params, "n": args.n},
                 "iterations": list(range(1, args.n + 1)),
                 "metrics": {m: ({q: [c.number(x) for x in row] for q, row in v.items()} if isinstance(v, dict)
                                 else [c.number(x) for x in v]) for m, v in values.items()}})
     else:
-        c.table(["iteration", *values],
-                [[i + 1, *(c.fmt(float(v[i])) for v in values.values())] for i in range(args.n)])
+        c.rows_out(["iteration", *values], [[i + 1, *(float(v[i]) for v in values.values())] for i in range(args.n)],
+                   form)
     if note:  # two numbers of different standing share the output: say which is which
         c.note(note)
     if hasattr(module, "unavailable_metrics"):
@@ -140,7 +144,10 @@ def _limit(args):
         bounds = {m: float(b) for m, (v, b) in pairs.items() if math.isfinite(v) and b > 4 * math.ulp(v)}
     else:
         values, bounds = module.limits(regime, **params), {}
-    if args.json:
+    form = c.output_format(args)
+    if form == "csv":
+        c.rows_out(["metric", "limit", "bound"], [[m, float(v), bounds.get(m, "")] for m, v in values.items()], form)
+    elif form == "json":
         out = {"model": args.model, "regime": regime.kind, "params": {**regime.parameters(), **params},
                "metrics": {m: c.number(v) for m, v in values.items()}}
         if bounds:

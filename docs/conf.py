@@ -42,7 +42,6 @@ nb_execution_show_tb = True
 nitpicky = True
 nitpick_ignore = [
     # Named in simulations/neural/markov.py's docstring, but no such function exists (yet).
-    ("py:func", "kl_per_position"),
 ]
 nitpick_ignore_regex = [
     # Private modules and helpers have no page of their own.

@@ -80,6 +80,7 @@ def _infinite_variance(family, params) -> bool:
 def _run(args, *, check: bool):
     from . import registry
 
+    form = c.output_format(args)
     family = c.family_from_args(args)
     regime = c.regime_from_args(args)
     params = c.params_from_args(args, family)
@@ -123,11 +124,15 @@ def _run(args, *, check: bool):
                 metrics[m]["theory"] = [float(x) for x in t]
                 metrics[m]["z"] = [float(x) for x in z]
                 failures += [(m, i + 1, float(x)) for i, x in enumerate(z) if not abs(x) <= args.max_z]
-    if args.json:
+    if form == "json":
         c.dump({"model": args.model, "regime": regime.kind, "params": {**regime.parameters(), **params, "n": args.n},
                 "seeds": args.seeds, "dtype": config["dtype"], "engine": config["engine"],
                 "iterations": list(range(1, args.n + 1)),
                 "metrics": {m: {k: [c.number(x) for x in v] for k, v in s.items()} for m, s in metrics.items()}})
+    elif form == "csv":
+        header = [f"{m}_{col}" for m, s in metrics.items() for col in s]
+        c.rows_out(["iteration", *header], [[i + 1, *(s[col][i] for s in metrics.values() for col in s)]
+                                             for i in range(args.n)], form)
     else:
         for m, s in metrics.items():
             print(f"# {m}: {args.seeds} seeds, seed {args.seed}, {config['dtype']}")

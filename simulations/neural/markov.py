@@ -10,8 +10,8 @@ contexts, so every position is stationary, and the entropy rate is exact::
 
 For any model ``q`` and any position ``t >= k`` (whose context the sequence contains), the expected test
 cross-entropy is ``H + E_c KL(P(. | c) || q(. | x_<t))``: ``H`` is the floor and the excess over it is exactly a
-KL divergence, which :func:`kl_per_position` also computes directly (a lower-variance estimate of the same
-quantity).
+KL divergence, which the language model's evaluation (``kl`` in :mod:`simulations.neural.lm`) also computes
+directly (a lower-variance estimate of the same quantity).
 """
 
 from __future__ import annotations
