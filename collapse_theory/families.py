@@ -93,10 +93,16 @@ class Parameter:
 
 @dataclass(frozen=True)
 class Metric:
-    """One reported quantity: its JSON key and what it means (with its formula)."""
+    """One reported quantity: its JSON key and what it means (with its formula).
+
+    ``integer``: each seed's value is a whole number (a count, or a 0/1 indicator).  Then its variance is at
+    least ``f (1 - f)`` with ``f`` the fractional part of its mean, a floor ``check`` puts under the sample SE:
+    a rare event that no seed hit has sample SE 0, which is no evidence against a tiny expected value.
+    """
 
     name: str
     meaning: str
+    integer: bool = False
 
 
 @dataclass(frozen=True)

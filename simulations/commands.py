@@ -7,6 +7,9 @@ the family's theory and turns the comparison into an exit status a script can re
   when ``|z| > --max-z`` at any iteration (default 4).  The threshold is applied at every iteration with no
   correction; for a correct theory the chance of a false alarm over ``n`` iterations is at most
   ``n * P(|Z| > max_z)`` (Bonferroni), ``n * 6.3e-5`` at the default.
+* A metric whose per-seed values are whole numbers (a count, an indicator) has variance at least ``f (1 - f)``,
+  ``f`` the fractional part of its expected value; that floor stands under the sample SE, so a rare event no seed
+  hit (sample SE 0) is not taken as evidence against a tiny expectation.
 * Where the error's variance is infinite the SE means nothing: for linear regression with ``T <= d + 3``
   (``E tr (X^T X)^{-2}`` diverges) a ``warning:`` says so and the check compares the conditional error factor
   ``E_test / (sigma^2 tr (X^T X)^{-1})`` (finite variance, mean ``F_n`` exactly) instead.
@@ -116,11 +119,18 @@ def _run(args, *, check: bool):
                for m, s in summary.items()}
     failures = []
     if check:
+        import numpy as np
+
         from .testing import z_scores
 
+        integer = {metric.name for metric in family.metrics if metric.integer}
         for m, t in theory.items():
             if m in metrics:
-                z = z_scores(metrics[m]["mean"], metrics[m]["se"], t)
+                se = np.asarray(metrics[m]["se"])
+                if m in integer:  # Var >= f (1 - f) for a whole-number value with mean's fractional part f
+                    f = np.asarray(t, dtype=np.float64) % 1.0
+                    se = np.maximum(se, np.sqrt(f * (1.0 - f) / args.seeds))
+                z = z_scores(metrics[m]["mean"], se, t)
                 metrics[m]["theory"] = [float(x) for x in t]
                 metrics[m]["z"] = [float(x) for x in z]
                 failures += [(m, i + 1, float(x)) for i, x in enumerate(z) if not abs(x) <= args.max_z]

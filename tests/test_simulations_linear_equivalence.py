@@ -155,7 +155,8 @@ def test_cli_simulate_matches_theory(capsys, regime):
                              "--sigma2", "1", "--n", "100", "--seeds", "2000", "--seed", "7", "--json")
     assert code == 0, err
     obj = json.loads(out)
-    assert set(obj) == {"model", "regime", "params", "seeds", "iterations", "metrics"}
+    assert set(obj) == {"model", "regime", "params", "seeds", "dtype", "engine", "iterations", "metrics"}
+    assert obj["dtype"] == "float64" and obj["engine"] == "fast"
     assert obj["seeds"] == 2000 and obj["iterations"] == list(range(1, 101))
     mean, se = (np.array(obj["metrics"]["test_error"][k]) for k in ("mean", "se"))
     theory = theory_error(ct.from_name(regime), 100, d=10, T=100, sigma2=1.0)
@@ -185,10 +186,11 @@ def test_cli_subsample_with_budget(capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["simulate", "--regime", "replace", "--seeds", "0"], "error: argument --seeds"),
-    (["simulate", "--regime", "accumulate-subsample", "--budget", "3", "--d", "10"], "error: budget must be >= d"),
+    (["simulate", "--regime", "accumulate-subsample", "--budget", "3", "--d", "10"],
+     "error: budget must satisfy B >= d + 2"),
     (["check", "--regime", "replace", "--d", "10", "--T", "11"], "error: T must satisfy"),
     (["check", "--regime", "accumulate-subsample", "--budget", "20", "--d", "4", "--T", "10"],
-     "error: regime accumulate-subsample has no closed form"),
+     "error: model linear has no exact theory for regime accumulate-subsample"),
 ])
 def test_cli_bad_input_exits_2(capsys, argv, message):
     code, out, err = run_cli(capsys, *argv)
