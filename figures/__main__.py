@@ -6,7 +6,8 @@ processes along :data:`figures.LANES` (figures sharing compilations stay togethe
 (:class:`figures.sources.MissingData`) prints how to produce it and is skipped; a figure that fails prints
 its traceback and the others still build (exit status 1 at the end).  ``--stamps DIR`` touches ``DIR/NAME``
 after each figure built or skipped, which is how ``make`` knows it is up to date.  An unknown name exits 2
-with one ``error:`` line.
+with one ``error:`` line.  With ``--jobs 2`` the build fails (exit 1 or the worker's status) when any worker
+fails or dies by a signal (``kill -9``), naming the figures it was building.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -78,9 +80,31 @@ def _parallel(names, args) -> int:
     lanes = [[n for n in names if LANES.get(n, 1) == lane] for lane in (0, 1)]
     options = ["--fast"] * args.fast + [f"--{o}={v}" for o in ("out", "data", "stamps")
                                         if (v := getattr(args, o)) is not None]
-    workers = [subprocess.Popen([sys.executable, "-m", "figures", *options, *lane]) for lane in lanes if lane]
-    codes = [worker.wait() for worker in workers]
-    return max(codes, default=0)
+    workers = [(lane, subprocess.Popen([sys.executable, "-m", "figures", *options, *lane])) for lane in lanes if lane]
+    return _status([(lane, worker.wait()) for lane, worker in workers])
+
+
+def _status(finished) -> int:
+    """The build's exit status from ``(lane names, worker returncode)`` pairs: 0 only if every worker exited 0.
+
+    A worker killed by a signal has a negative returncode (``-9`` for ``kill -9``); taking the largest code
+    would count it as success while its figures are missing, so any non-zero code fails the build, with one
+    line naming the figures that worker was building.
+    """
+    status = 0
+    for lane, code in finished:
+        if code == 0:
+            continue
+        if code < 0:
+            try:
+                how = f"killed by signal {signal.Signals(-code).name}"
+            except ValueError:
+                how = f"killed by signal {-code}"
+        else:
+            how = f"exit status {code}"
+        print(f"figures: worker building {', '.join(lane)} failed ({how})", file=sys.stderr, flush=True)
+        status = max(status, code if code > 0 else 1)
+    return status
 
 
 if __name__ == "__main__":

@@ -118,3 +118,114 @@ def test_kill_minus_nine_mid_write_then_resume(tmp_path):
         out = cache.cached({"name": "big", "i": i}, lambda i=i: compute(i), data=tmp_path)
         assert np.all(out["x"] == i)
     assert computed == list(range(len(committed), total))
+
+
+# -- code-change trigger, checksums, and worker exit status (issue 15, point 4) -----------------------------------
+
+def test_a_change_of_the_computing_source_recomputes(tmp_path, monkeypatch):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"y": np.arange(3.0)}
+
+    config = {"name": "theory-linear", "n": 3}
+    cache.cached(config, compute, data=tmp_path)
+    cache.cached(config, compute, data=tmp_path)
+    assert len(calls) == 1
+    real = cache.source_hash
+    monkeypatch.setattr(cache, "source_hash", lambda packages: real(packages) + "-edited")
+    cache.cached(config, compute, data=tmp_path)
+    assert len(calls) == 2
+
+
+def test_theory_and_monte_carlo_entries_hash_their_packages():
+    assert cache.packages_for({"name": "theory-gaussian"}) == ("collapse_theory",)
+    assert cache.packages_for({"name": "mc-linear"}) == ("collapse_theory", "simulations")
+    assert cache.packages_for({"name": "kde-snapshots"}) == ("collapse_theory", "simulations")
+
+
+def test_package_hash_follows_every_source_file(tmp_path, monkeypatch):
+    package = tmp_path / "hashed_pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "sub" / "theory.py").write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    first = cache._package_hash("hashed_pkg")
+    cache._package_hash.cache_clear()
+    assert cache._package_hash("hashed_pkg") == first
+    (package / "sub" / "theory.py").write_text("X = 2\n")
+    cache._package_hash.cache_clear()
+    assert cache._package_hash("hashed_pkg") != first
+    cache._package_hash.cache_clear()
+
+
+def _damage_and_reload(tmp_path, capsys, damage):
+    config = {"name": "mc-linear", "seeds": 4}
+    good = {"y": np.array([1.0, 2.0, 3.0])}
+    cache.store(config, good, data=tmp_path)
+    npz, _ = cache.entry(config, data=tmp_path)
+    damage(npz)
+    capsys.readouterr()
+    out = cache.cached(config, lambda: good, data=tmp_path)
+    err = capsys.readouterr().err
+    np.testing.assert_array_equal(out["y"], good["y"])
+    assert len(err.strip().splitlines()) == 1 and "damaged" in err and npz.name in err
+    assert cache.load(config, data=tmp_path) is not None  # rewritten whole
+    cache.cached(config, lambda: good, data=tmp_path)
+    assert capsys.readouterr().err == ""
+
+
+def test_an_entry_rewritten_with_wrong_numbers_is_recomputed(tmp_path, capsys):
+    def rewrite(npz):
+        with open(npz, "wb") as f:  # a valid npz, but not the one the sidecar committed
+            np.savez(f, y=np.array([1.0, 2.0, 4.0]))
+
+    _damage_and_reload(tmp_path, capsys, rewrite)
+
+
+def test_a_truncated_or_flipped_npz_is_recomputed(tmp_path, capsys):
+    _damage_and_reload(tmp_path, capsys, lambda npz: npz.write_bytes(npz.read_bytes()[:50]))
+
+    def flip(npz):
+        data = bytearray(npz.read_bytes())
+        data[len(data) // 2] ^= 0x01
+        npz.write_bytes(bytes(data))
+
+    _damage_and_reload(tmp_path, capsys, flip)
+
+
+def test_a_missing_npz_or_garbled_sidecar_is_recomputed(tmp_path, capsys):
+    _damage_and_reload(tmp_path, capsys, lambda npz: npz.unlink())
+    _damage_and_reload(tmp_path, capsys, lambda npz: npz.with_suffix(".json").write_text("{not json"))
+
+
+def test_a_worker_killed_by_a_signal_fails_the_build(monkeypatch, tmp_path, capsys):
+    import figures.__main__ as build
+    from figures import FIGURES, LANES
+
+    lane0 = next(n for n in FIGURES if LANES.get(n, 1) == 0)
+    lane1 = next(n for n in FIGURES if LANES.get(n, 1) == 1)
+    real_popen = subprocess.Popen
+
+    def fake_worker(command, *a, **k):
+        # The lane holding lane0 is killed by SIGKILL, as `kill -9` of a figure worker; the other succeeds.
+        body = "import os, signal; os.kill(os.getpid(), signal.SIGKILL)" if lane0 in command else "pass"
+        return real_popen([sys.executable, "-c", body])
+
+    monkeypatch.setattr(build.subprocess, "Popen", fake_worker)
+    status = build.main(["--jobs", "2", "--out", str(tmp_path), lane0, lane1])
+    err = capsys.readouterr().err
+    assert status != 0
+    assert "SIGKILL" in err and lane0 in err
+
+
+def test_exit_status_of_workers():
+    from figures.__main__ import _status
+
+    assert _status([(["a"], 0), (["b"], 0)]) == 0
+    assert _status([(["a"], -signal.SIGKILL), (["b"], 0)]) == 1
+    assert _status([(["a"], 0), (["b"], -signal.SIGTERM)]) == 1
+    assert _status([(["a"], 0), (["b"], 3)]) == 3
+    assert _status([(["a"], 1), (["b"], -9)]) == 1
+    assert _status([]) == 0
