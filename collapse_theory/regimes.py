@@ -196,8 +196,14 @@ class Regime:
 
     def values(self, *, symbolic: bool = False) -> dict:
         """Parameter values for derivations: exact rationals, or the symbols of :data:`SYMBOLS`."""
-        return {field: SYMBOLS[field] if symbolic else _exact(value)
-                for field, value in (("temperature", self.temperature), *self.options) if field in SYMBOLS}
+        out = {}
+        for field, value in (("temperature", self.temperature), *self.options):
+            option = _kinds.OPTIONS.get(field)
+            if field not in SYMBOLS and option is not None and option.symbol:  # an option registered later
+                SYMBOLS[field] = sp.Symbol(option.symbol, positive=True)
+            if field in SYMBOLS:
+                out[field] = SYMBOLS[field] if symbolic else _exact(value)
+        return out
 
     # -- the formalism ---------------------------------------------------------------------------------------
 

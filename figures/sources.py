@@ -10,7 +10,7 @@ produce it; ``python -m figures`` reports it and skips that figure.
 from __future__ import annotations
 
 import importlib
-import json
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -65,7 +65,7 @@ def monte_carlo(regime, n: int, *, family: str = "linear", seeds: int, seed: int
     """A :class:`simulations.result.Result` for ``regime`` at iterations ``1..n``, cached.
 
     Runs the family's registered simulator (:mod:`simulations.registry`) as
-    ``simulate(regime, n, key=PRNGKey(seed), seeds=seeds, **params)``.  Every config shares the key, so curves
+    ``simulate(regime, n, key=key_from_seed(seed), seeds=seeds, **params)``.  Every config shares the key, so curves
     that differ in one parameter use common random numbers.  The precision is part of the config.
     """
     from simulations import registry
@@ -77,9 +77,9 @@ def monte_carlo(regime, n: int, *, family: str = "linear", seeds: int, seed: int
               "seed": int(seed), "params": params}
 
     def compute():
-        import jax
+        from simulations.seeds import key_from_seed
 
-        result = simulator.simulate(regime, n, key=jax.random.PRNGKey(seed), seeds=seeds, **params)
+        result = simulator.simulate(regime, n, key=key_from_seed(seed), seeds=seeds, **params)
         arrays = {"seeds": np.asarray(result.seeds)}
         for metric in result.mean:
             arrays[f"mean.{metric}"] = np.asarray(result.mean[metric], dtype=np.float64)
@@ -107,9 +107,14 @@ def neural_runs(kind: str, *, data=None) -> dict:
             f"no {kind} runs under {root}: train them with `make neural` (or `collapse-theory neural "
             f"--kind {kind} --regime replace`, then `--regime accumulate`), then `make fig-neural-{kind}`"
         )
+    from simulations.neural.checkpoint import RunDir
+
     groups = defaultdict(list)
     for path in files:
-        run = json.loads(path.read_text())
+        run = RunDir(path.parent).read_json("result.json")  # checksummed: a damaged file reads as absent
+        if run is None:
+            print(f"note: skipping the damaged run {path.parent} (rerun it to recompute)", file=sys.stderr)
+            continue
         name = path.parent.name.rsplit("-seed", 1)[0]
         groups[name].append(run)
     out = {}

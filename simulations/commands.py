@@ -31,7 +31,6 @@ EXAMPLES = {
                 "--seeds 2000 --seed 0 --json",
     "check": "collapse-theory check --model linear --regime replace --d 10 --T 100 --n 50 --seeds 2000",
 }
-_SEED_MAX = 2**64 - 1
 _SEEDS_MAX = 10**15
 
 
@@ -66,16 +65,6 @@ def _persist_compilations() -> None:
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)  # the default 1 s would skip ours
 
 
-def _key(seed: int):
-    """A key from all 64 bits of ``seed``: seeds below 2^32 keep ``jax.random.key(seed)``."""
-    import jax
-
-    if seed > _SEED_MAX:
-        raise c.UsageError(f"--seed must be an integer in [0, 2^64 - 1], got {seed}")
-    key = jax.random.key(seed & 0xFFFFFFFF)
-    return key if seed >> 32 == 0 else jax.random.fold_in(key, seed >> 32)
-
-
 def _infinite_variance(family, params) -> bool:
     return family.name == "linear" and params["T"] <= params["d"] + 3
 
@@ -100,7 +89,9 @@ def _run(args, *, check: bool):
                            f"the spread), got {args.seeds:.3g}")
     c.guard(args.seeds * simulator.work(regime, args.n, **params) * 1e-9, args=args,
             what=f"{args.seeds:,} seeds of {args.n:,} iterations")
-    key = _key(args.seed)
+    from .seeds import key_from_seed
+
+    key = key_from_seed(args.seed)  # all 64 bits; seeds below 2^32 keep jax.random.key(seed)
     if args.process:
         _persist_compilations()
     options = {"conditional": True} if conditional else {}

@@ -114,7 +114,8 @@ def test_console_examples(path):
                 name, value = argv.pop(0).split("=", 1)
                 extra[name] = value
             if argv[0] == "make":
-                done = subprocess.run(["make", "-n", *argv[1:]], cwd=ROOT, capture_output=True, text=True, env=env)
+                done = subprocess.run(["make", "-n", *argv[1:]], cwd=ROOT, capture_output=True, text=True, env=env,
+                                      timeout=60)
                 assert done.returncode == 0, f"{path.name}:{line}: `{command}` is not a make target\n{done.stderr}"
                 continue
             programs = {"collapse-theory": [sys.executable, "-m", "collapse_theory"], "python": [sys.executable]}
@@ -136,10 +137,10 @@ def test_inline_commands_are_valid(path):
     for command in re.findall(r"`((?:collapse-theory|make) [^`]+)`", text):
         argv = shlex.split(command)
         if argv[0] == "make":
-            done = subprocess.run(["make", "-n", *argv[1:]], cwd=ROOT, capture_output=True, text=True)
+            done = subprocess.run(["make", "-n", *argv[1:]], cwd=ROOT, capture_output=True, text=True, timeout=60)
             assert done.returncode == 0, f"{path.name}: `{command}` is not a make target"
             continue
-        parser = cli.build_parser()
+        parser, _ = cli.build_parser(argv[1] if len(argv) > 1 and argv[1] in cli.plugins() else None)
         if len(argv) == 2:  # naming a subcommand in prose
             assert argv[1] in parser.format_usage() + parser.format_help(), f"{path.name}: no subcommand {argv[1]}"
             continue
