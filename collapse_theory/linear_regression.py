@@ -167,14 +167,20 @@ def test_error(regime: Regime, n: int, *, d, T, sigma2=1.0) -> np.ndarray:
     n = _iterations(n)
     d, T, sigma2, shape = _grid(d, T, sigma2)
     col = (lambda x: np.asarray(x)[..., None]) if shape else (lambda x: x)
-    if regime.kind == "window" and regime.window > MAX_WINDOW:
-        # No closed form is derived for wide windows; the coefficient recursion gives the same exact expectation.
-        values = col(sigma2 * d / (T - d - 1)) * error_factors(regime, n, exact=False)
-    else:
-        values = function(regime)(np.arange(1, n + 1, dtype=np.float64), col(d), col(T), col(sigma2))
-    values = np.array(np.broadcast_to(np.asarray(values, dtype=np.float64), shape + (n,)))
-    if not np.all(np.isfinite(values)):  # never hand back a silent nan
-        raise InvalidParameterError(f"the closed form of {regime.label} is not finite for these parameters")
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below, as one clear error
+            if regime.kind == "window" and regime.window > MAX_WINDOW:
+                # No closed form is derived for wide windows; the coefficient recursion gives the same exact value.
+                values = col(sigma2 * d / (T - d - 1)) * error_factors(regime, n, exact=False)
+            else:
+                values = function(regime)(np.arange(1, n + 1, dtype=np.float64), col(d), col(T), col(sigma2))
+            values = np.array(np.broadcast_to(np.asarray(values, dtype=np.float64), shape + (n,)))
+    except OverflowError:  # an exact regime parameter (a huge temperature) too large for float64
+        values = np.full(shape + (n,), np.inf)
+    if not np.all(np.isfinite(values)):  # never hand back a silent nan or an overflow
+        raise InvalidParameterError(f"the expected error of {regime.label} leaves the float64 range for these "
+                                    f"parameters (sigma2={np.max(sigma2):g}, n={n}); it is sigma2 times a factor "
+                                    "that grows with n and the temperature")
     return values
 
 

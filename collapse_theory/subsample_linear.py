@@ -94,6 +94,7 @@ def linear_lower_bound(regime: Regime, n: int, *, d: int, T: int, sigma2: float 
     d, T, B = _linear_design(regime, d, T)
     sigma2 = _validate.positive("sigma2", sigma2)
     n = _validate.integer("n", n)
+    B = min(B, n * T)  # the subset never exceeds the pool: a larger budget is the whole pool, accumulate
     accumulated = np.asarray(linear_regression.test_error(accumulate(temperature=regime.temperature), n, d=d, T=T,
                                                           sigma2=sigma2), dtype=np.float64)
     before = np.concatenate([[0.0], accumulated[:-1]])                      # accumulate's error at n - 1
