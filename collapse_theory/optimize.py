@@ -26,8 +26,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Optional
 
-__all__ = ["CONTROLS", "Optimum", "golden_weight", "objective", "closed_form_optimum", "optimize",
-           "add_parser", "run"]
+__all__ = ["CONTROLS", "Optimum", "golden_weight", "objective", "closed_form_optimum", "optimize"]
 
 #: The continuous control of each regime that has one.
 CONTROLS = {"fresh-real": "real_weight", "mix": "real_fraction"}
@@ -271,61 +270,3 @@ def _optimize_window(iteration, temperature, scale, max_window) -> Optimum:
     return Optimum(window(k, temperature=temperature), "window", float(k), float(values[best]),
                    scale * float(values[best]), iteration, unique=len(ties) == 1, boundary=k == max_window,
                    note=note)
-
-
-# -- CLI: `collapse-theory optimize` -------------------------------------------------------------------------------
-
-EXAMPLE = "collapse-theory optimize --model linear --regime fresh-real --ratio 1 --json"
-
-
-def add_parser(sub) -> None:
-    """Register ``optimize`` on the CLI's subparsers (argparse only: sympy and JAX load in :func:`run`)."""
-    import argparse
-
-    from .cli import _int_at_least, nonnegative, positive
-
-    text = "the real-data weight (or window) that minimises the stationary or n-th expected error"
-    p = sub.add_parser("optimize", help=text, description=text + ".", epilog="example: " + EXAMPLE,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", choices=["linear"], default="linear", help="model family (linear)")
-    p.add_argument("--regime", choices=[*CONTROLS, "window"], required=True, help="regime whose control is optimised")
-    p.add_argument("--ratio", type=positive, default=1.0, metavar="K", help="real:synthetic size K:1 (fresh-real)")
-    p.add_argument("--temperature", type=nonnegative, default=1.0, metavar="TAU", help="sampling temperature")
-    p.add_argument("--n", type=_int_at_least(1), help="optimise the error at iteration N (default: n -> infinity)")
-    p.add_argument("--max-window", type=_int_at_least(1), default=64, help="largest window tried (window)")
-    p.add_argument("--d", type=_int_at_least(1), default=10, help="dimension (default 10)")
-    p.add_argument("--T", type=_int_at_least(1), default=100, help="samples per iteration (default 100)")
-    p.add_argument("--sigma2", type=positive, default=1.0, help="noise variance sigma^2 (default 1)")
-    p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
-
-
-def run(args) -> None:
-    """Run ``collapse-theory optimize``: print the optimum (JSON with ``--json``)."""
-    import json
-
-    best = optimize(args.regime, ratio=args.ratio, temperature=args.temperature, iteration=args.n, d=args.d,
-                    T=args.T, sigma2=args.sigma2, max_window=args.max_window)
-    params = {"temperature": args.temperature, "d": args.d, "T": args.T, "sigma2": args.sigma2,
-              "n": args.n if args.n is not None else "inf"}
-    if args.regime == "fresh-real":
-        params["ratio"] = args.ratio
-    value = int(best.value) if best.control == "window" else best.value
-    if args.json:
-        out = {"model": args.model, "regime": args.regime, "params": params,
-               "optimum": {best.control: value, "unique": best.unique, "boundary": best.boundary,
-                           "note": best.note},
-               "metrics": {"test_error": best.test_error}}
-        if best.closed_form is not None:
-            out["optimum"]["closed_form"] = str(best.closed_form)
-        print(json.dumps(out, allow_nan=False))
-    else:
-        where = "n -> infinity" if args.n is None else f"iteration {args.n}"
-        print(f"optimal {best.control.replace('_', '-')} = {value:.12g}  ({where})")
-        print(f"test_error = {best.test_error:.12g}")
-        print(f"unique: {'yes' if best.unique else 'no'}; on the boundary: {'yes' if best.boundary else 'no'}")
-        if best.closed_form is not None:
-            print(f"closed form: {best.closed_form}")
-    if best.note is not None:  # only after the result: a failed call prints its error line alone
-        import sys
-
-        print(f"note: {best.note}", file=sys.stderr)

@@ -25,13 +25,42 @@ def _arguments(p) -> None:
     p.add_argument("--T", type=c.integer_at_least(1), default=100, help="samples per iteration (default 100)")
     p.add_argument("--sigma2", type=c.positive, default=1.0, help="noise variance sigma^2 (default 1)")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+    c.add_guard_option(p)
 
 
-def _run(args):
-    from .optimize import run
+def _run(args) -> None:
+    """Print the optimum (JSON with ``--json``); a ``note:`` on stderr after it where the optimum needs one."""
+    from .optimize import optimize
 
-    return run(args)
+    if args.n is not None:  # the n-th error is searched over the iterations' exact values: linear in n
+        per = 2e-3 * args.max_window if args.regime == "window" else 1e-2
+        c.guard(per * args.n, args=args, what=f"optimize at iteration {args.n:,}")
+
+    best = optimize(args.regime, ratio=args.ratio, temperature=args.temperature, iteration=args.n, d=args.d,
+                    T=args.T, sigma2=args.sigma2, max_window=args.max_window)
+    params = {"temperature": args.temperature, "d": args.d, "T": args.T, "sigma2": args.sigma2,
+              "n": args.n if args.n is not None else "inf"}
+    if args.regime == "fresh-real":
+        params["ratio"] = args.ratio
+    value = int(best.value) if best.control == "window" else best.value
+    if args.json:
+        out = {"model": args.model, "regime": args.regime, "params": params,
+               "optimum": {best.control: value, "unique": best.unique, "boundary": best.boundary,
+                           "note": best.note},
+               "metrics": {"test_error": best.test_error}}
+        if best.closed_form is not None:
+            out["optimum"]["closed_form"] = str(best.closed_form)
+        c.dump(out)
+    else:
+        where = "n -> infinity" if args.n is None else f"iteration {args.n}"
+        print(f"optimal {best.control.replace('_', '-')} = {value:.12g}  ({where})")
+        print(f"test_error = {best.test_error:.12g}")
+        print(f"unique: {'yes' if best.unique else 'no'}; on the boundary: {'yes' if best.boundary else 'no'}")
+        if best.closed_form is not None:
+            print(f"closed form: {best.closed_form}")
+    if best.note is not None:  # only after the result: a failed call prints its error line alone
+        c.note(best.note)
 
 
-optimize = c.Command("optimize", "the real-data weight (or window) that minimises the stationary or n-th expected error",
+optimize = c.Command("optimize", "the real-data weight (or window) minimising the stationary or n-th error",
                      EXAMPLE, _arguments, _run)

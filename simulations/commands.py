@@ -163,12 +163,24 @@ def _neural_arguments(p):
     from .neural import cli
 
     cli.add_arguments(p)
+    c.add_guard_option(p)
+
+
+#: Seconds per iteration of the slowest kind at the default size on 2 cores (an upper estimate for the guard).
+_NEURAL_SECONDS = {"fast": 2.0, "default": 30.0, "large": 600.0}
 
 
 def _neural_run(args):
     from .neural import cli
 
-    return cli.run(args)
+    if args.iterations is not None and args.iterations > 0:
+        size = "fast" if args.fast else "large" if args.large else "default"
+        c.guard(args.iterations * _NEURAL_SECONDS[size], args=args, what=f"{args.iterations:,} neural iterations")
+
+    try:
+        return cli.run(args)
+    except OSError as exc:  # an unwritable or unreadable run directory or text file: say which, no traceback
+        raise c.UsageError(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)) from None
 
 
 neural = c.Command("neural", "train VAE, diffusion or transformer models generation after generation",
