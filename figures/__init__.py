@@ -19,6 +19,7 @@ FIGURES = {
     "golden-ratio": "figures.golden_ratio",
     "gaussian": "figures.gaussian",
     "kde": "figures.kde",
+    "discrete": "figures.discrete",
     "schematic": "figures.schematic",
     "neural-lm": "figures.neural_lm",
     "neural-vae": "figures.neural_vae",
