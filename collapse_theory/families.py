@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 from . import _validate
+from ._registry import Registry
 from .errors import InvalidParameterError
 
 __all__ = ["Parameter", "Metric", "Family", "STANDINGS", "register", "families", "family", "names", "MODULES"]
@@ -161,44 +162,31 @@ class Family:
         return {name: p.default if given.get(name) is None else p.check(given[name]) for name, p in own.items()}
 
 
-_FAMILIES: dict = {}
 #: Modules whose import registers families (built-ins first); a new family adds its module here.
 MODULES = ["collapse_theory._builtin_families"]
-_loaded = False
+_FAMILIES = Registry("model", MODULES)
 
 
 def register(family: Family) -> Family:
     bad = [s for s in (*family.standing.values(), family.fixed_design, family.pooled) if s not in STANDINGS]
     if bad:
         raise TypeError(f"family {family.name}: standings must be among {STANDINGS}, got {bad}")
-    _FAMILIES[family.name] = family
+    _FAMILIES.add(family.name, family)
     return family
-
-
-def _load() -> None:
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        for module in MODULES:
-            importlib.import_module(module)
 
 
 def families() -> tuple:
     """Every registered :class:`Family`, in registration order."""
-    _load()
-    return tuple(_FAMILIES.values())
+    return _FAMILIES.values()
 
 
 def names() -> tuple:
-    return tuple(f.name for f in families())
+    return _FAMILIES.names()
 
 
 def family(name: str) -> Family:
     """The family called ``name``; ``InvalidParameterError`` naming the valid ones."""
-    _load()
-    if name not in _FAMILIES:
-        raise InvalidParameterError(f"model must be one of {', '.join(_FAMILIES)}, got {name!r}")
-    return _FAMILIES[name]
+    return _FAMILIES.get(name)
 
 
 def parameters() -> dict:

@@ -17,11 +17,11 @@ functions import sympy when they run.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Optional
 
 from . import _validate
+from ._registry import Registry
 
 __all__ = ["Option", "Kind", "OPTIONS", "register", "register_option", "unregister", "kinds", "kind", "names",
            "MODULES"]
@@ -96,10 +96,9 @@ class Kind:
 
 
 OPTIONS: dict = {}
-_KINDS: dict = {}
 #: Modules whose import registers regime kinds (built-ins first); a new regime module adds its name here.
 MODULES = ["collapse_theory._builtin_kinds"]
-_loaded = False
+_KINDS = Registry("regime", MODULES)
 
 
 def register_option(option: Option) -> Option:
@@ -112,43 +111,28 @@ def register(kind: Kind) -> Kind:
     unknown = [o for o in (*kind.options, *kind.defaults) if o not in OPTIONS]
     if unknown:
         raise TypeError(f"regime kind {kind.name} uses unregistered options {unknown}")
-    _KINDS[kind.name] = kind
+    _KINDS.add(kind.name, kind)
     return kind
 
 
 def unregister(name: str) -> None:
-    """Remove a kind registered at run time (an experiment in a notebook); built-ins stay."""
-    _KINDS.pop(name, None)
-
-
-def _load() -> None:
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        for module in MODULES:
-            importlib.import_module(module)
+    """Remove a kind registered at run time (an experiment in a notebook)."""
+    _KINDS.remove(name)
 
 
 def kinds() -> tuple:
     """Every registered :class:`Kind`, in registration order."""
-    _load()
-    return tuple(_KINDS.values())
+    return _KINDS.values()
 
 
 def names() -> tuple:
     """The registered kinds' names: the valid values of ``--regime``."""
-    return tuple(k.name for k in kinds())
+    return _KINDS.names()
 
 
 def kind(name: str) -> Kind:
     """The kind called ``name`` (``_`` and ``-`` alike); ``InvalidParameterError`` naming the valid ones."""
-    _load()
-    key = str(name).replace("_", "-")
-    if key not in _KINDS:
-        from .errors import InvalidParameterError
-
-        raise InvalidParameterError(f"regime must be one of {', '.join(_KINDS)}, got {name!r}")
-    return _KINDS[key]
+    return _KINDS.get(str(name).replace("_", "-"))
 
 
 # -- the options every built-in kind draws from ----------------------------------------------------------------
