@@ -95,3 +95,23 @@ def test_float32_agrees_in_distribution():
 def test_bad_input_is_refused(call):
     with pytest.raises(InvalidParameterError):
         call()
+
+
+@pytest.mark.parametrize("B", [30, 100, 300])
+def test_measured_gaps_hold_and_approximation_is_exact_where_stated(B):
+    from collapse_theory import subsample_linear as linear
+
+    regime = ct.accumulate_subsample(B)
+    approximation = linear.linear_approximation(regime, N, d=D, T=T)
+    assert np.all(approximation >= linear.linear_lower_bound(regime, N, d=D, T=T))
+    assert approximation[0] == pytest.approx(D / (min(B, T) - D - 1), rel=1e-12)
+    whole = B // T  # nT <= B: accumulate's value exactly
+    accumulated = np.asarray(theory.test_error(ct.accumulate(), N, d=D, T=T), float)
+    np.testing.assert_allclose(approximation[:whole], accumulated[:whole], rtol=1e-12)
+    # The gaps the note quotes, re-measured on other subset draws: within 4 SE of the stated range.
+    mean, se = semi.estimate(regime, N, d=D, T=T, seeds=SEMI_SEEDS, key=jax.random.key(6))
+    low, high = linear.MEASURED_GAPS[(D, T, B, 1.0)]
+    gap, tolerance = approximation / mean - 1, 4 * approximation * se / mean**2 + 1e-12
+    assert np.all(gap >= low - tolerance) and np.all(gap <= high + tolerance), (gap, tolerance)
+    text = linear.note(regime, d=D, T=T, sigma2=1.0)
+    assert (f"n <= {whole}" if whole >= 2 else "exact at n = 1") in text and f"{100 * low:+.1f}%" in text
