@@ -21,10 +21,22 @@ EXAMPLES = {
 }
 
 
-def _theory(family, regime):
-    """The module with the family's theory for ``regime``, and the note its numbers need, if any."""
+def _theory(family, regime, params):
+    """The module with the family's theory for ``regime``, and the note its numbers need (computed for the
+    configuration where the module can), if any."""
     module = family.module(regime.kind)
-    return module, getattr(module, "LINEAR_NOTE", None) if family.standing_of(regime.kind) == "bound" else None
+    if family.standing_of(regime.kind) != "bound":
+        return module, None
+    note = getattr(module, "note", None)
+    return module, (note(regime, **params) if callable(note) else getattr(module, "LINEAR_NOTE", None))
+
+
+def _methods() -> dict:
+    """Estimators beyond the closed form, found as entry points (``collapse_theory.error_methods``): the theory
+    names none of them (a semi-analytic estimator is Monte Carlo over part of the randomness)."""
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep for ep in entry_points(group="collapse_theory.error_methods")}
 
 
 def _formula_arguments(p):
@@ -89,6 +101,13 @@ def _levels(text):
 def _error_arguments(p):
     c.add_model_options(p)
     c.add_guard_option(p)
+    m = p.add_argument_group("estimators (for regimes without a closed form)")
+    m.add_argument("--method", choices=("closed-form", *_methods()), default="closed-form",
+                   help="closed-form (default: the theory, or its bound and approximation) or an estimator")
+    m.add_argument("--seeds", type=c.integer_at_least(2), default=200, help="estimator draws (default 200)")
+    m.add_argument("--seed", type=c.integer_at_least(0), default=0, help="estimator seed (default 0)")
+    m.add_argument("--dtype", choices=("float64", "float32"), default="float64", help="estimator precision")
+    m.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--quantiles", type=_levels, metavar="P,...",
                    help="also the exact quantiles of the error at these levels, e.g. 0.05,0.5,0.95 (linear)")
 
@@ -101,8 +120,13 @@ def _error(args):
     per = 2e-5 * args.n if family.standing_of(regime.kind) == "recursion" else 2e-6
     c.guard(per * args.n, args=args, what=f"error at {args.n:,} iterations")
     form = c.output_format(args)
-    module, note = _theory(family, regime)
-    values = module.errors(regime, args.n, **params)
+    module, note = _theory(family, regime, params)
+    if args.method != "closed-form":
+        estimator = _methods()[args.method].load()
+        values, note = estimator(regime, args.n, family=family.name, seeds=args.seeds, seed=args.seed,
+                                 dtype=args.dtype, args=args, **params)
+    else:
+        values = module.errors(regime, args.n, **params)
     if getattr(args, "quantiles", None):
         if family.name != "linear":
             raise c.UsageError("--quantiles is available for --model linear")
@@ -136,7 +160,7 @@ def _limit(args):
     family = c.family_from_args(args)
     regime = c.regime_from_args(args)
     params = c.params_from_args(args, family)
-    module, note = _theory(family, regime)
+    module, note = _theory(family, regime, params)
     if hasattr(module, "limit_bounds"):
         pairs = module.limit_bounds(regime, **params)
         values = {m: v for m, (v, _) in pairs.items()}

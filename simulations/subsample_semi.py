@@ -35,6 +35,7 @@ proportional to it).
 from __future__ import annotations
 
 import functools
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -163,3 +164,28 @@ def work(regime: Regime, n: int, *, d: int, T: int, **_) -> float:
     """Floating-point operations of one seed (for a guard on long runs): ``O(n^3 d^3 + n^2 B d^2 + n B^2)``."""
     B = min(regime.budget, n * T)
     return float(n) * (2.0 * n * n * d**3 + n * B * d * d + B * B)
+
+
+def error_method(regime: Regime, n: int, *, family: str, seeds: int, seed: int, dtype: str, args, d: int, T: int,
+                 sigma2: float = 1.0) -> tuple[dict, str]:
+    """``collapse-theory error --method semi-analytic``: ``({metric: values}, note)`` for linear accumulate-subsample.
+
+    ``test_error`` is the estimate, ``test_error_se`` its standard error over the subset draws, and
+    ``test_error_lower_bound`` the proven bound beside it.
+    """
+    from collapse_theory import command as c
+    from collapse_theory.subsample_linear import linear_lower_bound
+
+    from .seeds import key_from_seed
+
+    if family != "linear" or regime.has_closed_form:
+        raise InvalidParameterError("--method semi-analytic estimates linear regression under accumulate-subsample "
+                                    "(every other regime has a closed form: drop --method)")
+    c.guard(seeds * work(regime, n, d=d, T=T) * 1e-9, args=args, what=f"{seeds:,} semi-analytic draws")
+    result = simulate(regime, n, key=key_from_seed(seed), seeds=seeds, d=d, T=T, sigma2=sigma2, dtype=dtype,
+                      progress=not args.quiet and sys.stderr.isatty())
+    values = {"test_error": np.asarray(result.mean["test_error"]), "test_error_se": np.asarray(result.se["test_error"]),
+              "test_error_lower_bound": linear_lower_bound(regime, n, d=d, T=T, sigma2=sigma2)}
+    return values, (f"semi-analytic: the label noise is integrated out exactly given the subsets; test_error_se is "
+                    f"the standard error over {seeds} subset draws (orthonormal design, exact factorisation); "
+                    "test_error_lower_bound is proven")

@@ -140,4 +140,5 @@ def test_cli_error_and_limit(capsys):
                                subsample_linear.linear_lower_bound(regime, 5, d=10, T=100))
     assert cli.main(["limit", "--regime", "accumulate-subsample", "--budget", "100", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["metrics"]["test_error"] == pytest.approx(10 / 89 * subsample.limit_factor(regime, T=100))
+    assert out["metrics"]["test_error"] == pytest.approx(
+        subsample_linear.linear_limit_approximation(regime, d=10, T=100))
