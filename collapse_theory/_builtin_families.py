@@ -62,3 +62,13 @@ register(Family(
     doc="Collision probability in closed form (replace, accumulate) or exact recursion (accumulate-subsample); "
         "lost categories, total collapse and entropy from the exact one-category chain.",
 ))
+
+register(Family(
+    "gaussian-mean", "collapse_theory.gaussian_mean",
+    "a Gaussian with known covariance whose mean is refit to the previous fit's samples",
+    metrics=(Metric("mean_error", "E||mu_n - mu||^2 = sigma^2 d F_n / T"),),
+    parameters=(_d, _T, Parameter("sigma2", "positive", 1.0, "noise variance sigma^2 (default 1)")),
+    fixed_design="exact", pooled="recursion",
+    doc="The fixed-pool regimes share linear regression's error factor F_n with kappa = 1/T; accumulate-subsample "
+        "is the exact recursion of collapse_theory.subsample, in closed form as T -> oo with B = T.",
+))

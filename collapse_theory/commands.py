@@ -162,24 +162,27 @@ def _limit(args):
     params = c.params_from_args(args, family)
     module, note = _theory(family, regime, params)
     if hasattr(module, "limit_bounds"):
-        pairs = module.limit_bounds(regime, **params)
-        values = {m: v for m, (v, _) in pairs.items()}
+        pairs = module.limit_bounds(regime, **params)  # {metric: (value, bound[, proven])}
+        values = {m: p[0] for m, p in pairs.items()}
+        proven = {m: p[2] if len(p) > 2 else True for m, p in pairs.items()}
         # A limit computed exactly carries its final rounding only; report the bound of those summed numerically.
-        bounds = {m: float(b) for m, (v, b) in pairs.items() if math.isfinite(v) and b > 4 * math.ulp(v)}
+        bounds = {m: float(p[1]) for m, p in pairs.items() if math.isfinite(p[0]) and p[1] > 4 * math.ulp(p[0])}
     else:
         values, bounds = module.limits(regime, **params), {}
     form = c.output_format(args)
     if form == "csv":
-        c.rows_out(["metric", "limit", "bound"], [[m, float(v), bounds.get(m, "")] for m, v in values.items()], form)
+        c.rows_out(["metric", "limit", "bound", "proven"],
+                   [[m, float(v), bounds.get(m, ""), proven[m] if m in bounds else ""] for m, v in values.items()], form)
     elif form == "json":
         out = {"model": args.model, "regime": regime.kind, "params": {**regime.parameters(), **params},
                "metrics": {m: c.number(v) for m, v in values.items()}}
         if bounds:
-            out["bounds"] = bounds
+            out["bounds"] = {m: {"error": b, "proven": proven[m]} for m, b in bounds.items()}
         c.dump(out)
     else:
         for metric, value in values.items():
-            suffix = f"  (± {bounds[metric]:.2g}, certified)" if metric in bounds else ""
+            kind = "proven" if proven[metric] else "estimated"
+            suffix = f"  (± {bounds[metric]:.2g}, {kind})" if metric in bounds else ""
             print(f"{metric} -> {c.fmt(float(value))}{suffix}")
     if note:
         c.note(note)
