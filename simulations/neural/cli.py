@@ -6,9 +6,10 @@
                            [--temperature T] [--compute steps|epochs] [--model-size small|base|big]
                            [--dataset NAME] [--text FILE] [--run-dir DIR] [--json] [--quiet]
 
-The default run directory is ``figures/data/neural/<kind>[-<model size>]/<regime>[-tau<T>][-epochs]-seed<S>/``
-(the path the figure pipeline reads); ``--fast`` and ``--large`` runs go under ``figures/data/neural-fast`` and
-``neural-large`` so they never mix with the default size.  Rerunning the same command resumes an interrupted run and reads a
+The default run directory is
+``figures/data/neural/<kind>[-<model size>]/<regime>[-<budget>][-tau<T>][-epochs]-seed<S>/`` (the path the figure
+pipeline reads); ``--fast`` and ``--large`` runs go under ``figures/data/neural-fast`` and ``neural-large`` so
+they never mix with the default size.  Rerunning the same command resumes an interrupted run and reads a
 finished one back.  Only argparse loads at import: JAX and the models load when the command runs.  Every check
 on the input happens before anything is written, so bad input leaves the disk as it was.
 """

@@ -100,7 +100,9 @@ def _pool(p: Plan, g: int, generations: dict, key, like: np.ndarray, capacity: i
     probs = np.concatenate([np.full(len(x), p.weights[g][j] / len(x)) for j, x in zip(p.weights[g], parts)])
     data = np.concatenate(parts).astype(like.dtype)
     if not p.regime.has_closed_form and len(data) > p.regime.budget:
-        keep = np.sort(np.asarray(jax.random.choice(key, len(data), (p.regime.budget,), replace=False)))
+        # numpy draws the subset from the key's bits: a jax.random.choice would compile once per pool size
+        rng = np.random.default_rng(np.asarray(jax.random.bits(key, (4,), dtype=jnp.uint32)))
+        keep = np.sort(rng.choice(len(data), p.regime.budget, replace=False))
         data, probs = data[keep], np.full(p.regime.budget, 1.0 / p.regime.budget)
     capacity = p.capacity if capacity is None else max(capacity, p.capacity)
     pool = np.zeros((capacity, *like.shape[1:]), dtype=like.dtype)
