@@ -119,6 +119,8 @@ def build(specs, size: str = "default", *, jobs: int = 2, root=None, log=None) -
                 worker.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 worker.kill()
+                worker.wait()
+            worker.stdout.close()
     if failures:
         raise RuntimeError("neural runs failed: " + "; ".join(failures))
     return done
