@@ -29,7 +29,7 @@ def _num(x: float) -> str:
 def _claims(stats, claims) -> list:
     rows = []
     for kind, c in claims.items():
-        rows.append([f"{_TITLES.get(kind.split('-')[0], kind)} ({kind})",
+        rows.append([f"{_TITLES.get(kind.split(',')[0].split('-')[0], kind)} ({kind})",
                      f"rises {_num(c['rise_replace'])}", f"rises {_num(c['rise_accumulate'])} "
                      f"({_num(c['rise_ratio'])} of replace's; {'≤' if c['ratio_ok'] else '>'} 1/3)",
                      f"{_num(c['gap'])} = {_num(c['gap_in_se'])} SE ({'>' if c['gap_ok'] else '≤'} 4 SE)"])
