@@ -39,15 +39,11 @@ docs: $(STAMP)
 docs-check: docs
 	$(BIN)/python docs/_check/browser.py docs/_build/html
 
-# Neural models at their default CPU size (minutes each; resumable, finished runs are read back):
-# replace and accumulate for every kind, and the language model at temperature 0.3, over NEURAL_SEEDS.
-NEURAL_SEEDS ?= 0 1 2
+# Neural models at their default CPU size (resumable, finished runs are read back; FAST=1: the fast size): the
+# runs the neural figures draw (simulations/neural/runs.py: replace, accumulate and accumulate-subsample for
+# every kind over 3 seeds; the language model also at temperature 0.3, at two more sizes and under the
+# fixed-epochs protocol), in two worker processes.  `make figures` trains the same runs when they are missing.
 .PHONY: neural
 neural: $(STAMP)
-	for kind in vae diffusion lm; do for regime in replace accumulate; do for seed in $(NEURAL_SEEDS); do \
-	  $(BIN)/python -m collapse_theory neural --kind $$kind --regime $$regime --seed $$seed || exit 1; \
-	done; done; done
-	for seed in $(NEURAL_SEEDS); do \
-	  $(BIN)/python -m collapse_theory neural --kind lm --regime replace --temperature 0.3 --seed $$seed || exit 1; \
-	done
-	$(BIN)/python -m simulations.neural.summary
+	$(BIN)/python -m simulations.neural.runs --jobs 2 $(if $(FAST),--fast)
+	$(BIN)/python -m simulations.neural.summary $(if $(FAST),figures/data/neural-fast)

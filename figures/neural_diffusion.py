@@ -1,7 +1,8 @@
-"""The diffusion figure of the paper's §2 layout: test loss against iteration, replace beside accumulate.
+"""The diffusion figure of the paper's §2: held-out denoising error per iteration, and digit samples.
 
-Drawn by :func:`figures.neural.draw` from the runs ``make neural`` writes under
-``figures/data/neural/diffusion/``; skipped, with the command to produce them, when there are none.
+Replace, accumulate and accumulate-subsample over three seeds (mean and seed SE), and sample grids at the first,
+middle and last iteration under replace and accumulate (:func:`figures.neural.draw`).  The runs it needs are
+trained on first use (:mod:`figures.neural_runs`, the same runs ``make neural`` makes) and read back after.
 """
 
 from __future__ import annotations
@@ -12,5 +13,5 @@ __all__ = ["main"]
 
 
 def main(fast: bool = False, *, out=None, data=None) -> list:
-    """Build ``neural_diffusion.png`` and ``.pdf`` (``fast`` changes nothing: the figure only draws)."""
-    return neural.draw("diffusion", out=out, data=data)
+    """Build ``neural_diffusion.png`` and ``.pdf`` (``fast``: the ``--fast`` runs, said in the title)."""
+    return neural.draw("diffusion", fast=fast, out=out, data=data)

@@ -3,9 +3,11 @@
 ::
 
     collapse-theory neural --kind vae|diffusion|lm --regime R [--iterations N] [--fast | --large] [--seed S]
-                           [--temperature T] [--dataset NAME] [--text FILE] [--run-dir DIR] [--json] [--quiet]
+                           [--temperature T] [--compute steps|epochs] [--model-size small|base|big]
+                           [--dataset NAME] [--text FILE] [--run-dir DIR] [--json] [--quiet]
 
-The default run directory is ``figures/data/neural/<kind>/<regime>[-tau<T>]-seed<S>/`` (the path the figure
+The default run directory is
+``figures/data/neural/<kind>[-<model size>]/<regime>[-<budget>][-tau<T>][-epochs]-seed<S>/`` (the path the figure
 pipeline reads); ``--fast`` and ``--large`` runs go under ``figures/data/neural-fast`` and ``neural-large`` so
 they never mix with the default size.  Rerunning the same command resumes an interrupted run and reads a
 finished one back.  Only argparse loads at import: JAX and the models load when the command runs.  Every check
@@ -47,6 +49,12 @@ def add_arguments(p) -> None:
     size.add_argument("--fast", action="store_true", help="tiny models, well under a minute (tests, CI)")
     size.add_argument("--large", action="store_true", help="the larger configuration, meant for a GPU")
     p.add_argument("--seed", type=int, default=0, help="PRNG seed (default 0)")
+    p.add_argument("--compute", choices=("steps", "epochs"), default="steps",
+                   help="training compute per iteration: a fixed number of steps (default: regimes then differ "
+                        "in their data only), or a fixed number of epochs over the pool (the paper's protocol: "
+                        "accumulate's compute grows with its pool)")
+    p.add_argument("--model-size", choices=("small", "base", "big"), default="base",
+                   help="lm: the transformer's size at the chosen --fast/default/--large scale (default base)")
     p.add_argument("--dataset", help="diffusion data: digits (default), moons, circles, swiss-roll, blobs")
     p.add_argument("--text", metavar="FILE", help="lm: train on this UTF-8 text file, character level")
     p.add_argument("--run-dir", metavar="DIR", help="run directory (default under figures/data/neural)")
@@ -55,10 +63,14 @@ def add_arguments(p) -> None:
 
 
 def default_run_dir(kind: str, regime, seed: int, *, size: str = "default", dataset: str | None = None,
-                    text: str | None = None) -> Path:
-    """``figures/data/neural[-size]/<kind>[-dataset]/<regime>[-<param>][-tau<T>]-seed<S>``."""
-    root = _ROOT / ("neural" if size == "default" else f"neural-{size}")
-    folder = kind
+                    text: str | None = None, compute: str = "steps", model_size: str = "base",
+                    root: Path | None = None) -> Path:
+    """``<root>/neural[-size]/<kind>[-model size][-dataset]/<regime>[-<param>][-tau<T>][-epochs]-seed<S>``.
+
+    ``root`` defaults to ``figures/data``.
+    """
+    root = (_ROOT if root is None else Path(root)) / ("neural" if size == "default" else f"neural-{size}")
+    folder = kind if model_size == "base" else f"{kind}-{model_size}"
     if dataset not in (None, "digits"):
         folder += f"-{dataset}"
     if text is not None:
@@ -68,6 +80,8 @@ def default_run_dir(kind: str, regime, seed: int, *, size: str = "default", data
         name += f"-{value:g}"
     if regime.temperature != 1.0:
         name += f"-tau{regime.temperature:g}"
+    if compute != "steps":
+        name += f"-{compute}"
     return root / folder / f"{name}-seed{seed}"
 
 
@@ -83,6 +97,8 @@ def _check(args):
     regime = c.regime_from_args(args)
     if args.text is not None and args.kind != "lm":
         raise InvalidParameterError(f"--text applies to --kind lm only, got --kind {args.kind}")
+    if args.model_size != "base" and args.kind != "lm":
+        raise InvalidParameterError(f"--model-size applies to --kind lm only, got --kind {args.kind}")
     if args.dataset is not None and args.kind != "diffusion":
         raise InvalidParameterError(f"--dataset applies to --kind diffusion only, got --kind {args.kind}")
     if args.dataset is not None:
@@ -98,16 +114,18 @@ def run(args) -> None:
     module = importlib.import_module(KINDS[args.kind])
     options = {"dataset": args.dataset or "digits"} if args.kind == "diffusion" else {}
     if args.kind == "lm":
-        options["text"] = args.text
+        options.update(text=args.text, model=args.model_size)
     task = module.build(size, **options)  # reads the data; raises on an unreadable or empty text file
     iterations = args.iterations or task.default_iterations
     run_dir = Path(args.run_dir) if args.run_dir else default_run_dir(
-        args.kind, regime, args.seed, size=size, dataset=args.dataset, text=args.text)
+        args.kind, regime, args.seed, size=size, dataset=args.dataset, text=args.text, compute=args.compute,
+        model_size=args.model_size)
     from .loop import Plan, run as run_loop
 
     Plan(regime, iterations, len(task.train))  # rejects regimes the loop cannot run, before writing
     progress = not args.quiet and sys.stderr.isatty()
-    result = run_loop(task, regime, seed=args.seed, iterations=iterations, run_dir=run_dir, progress=progress)
+    result = run_loop(task, regime, seed=args.seed, iterations=iterations, run_dir=run_dir, progress=progress,
+                      compute=args.compute)
     if args.json:
         print(json.dumps(result))
         return

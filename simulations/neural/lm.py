@@ -34,12 +34,15 @@ __all__ = ["GPT", "SIZES", "build"]
 
 SIZES = {
     "fast": dict(vocab=8, order=2, support=4, length=16, n_train=256, n_test=128, n_layer=1, n_head=2,
-                 n_embd=32, training=Training(300, 32, 3e-3, 100)),
+                 n_embd=32, training=Training(200, 32, 3e-3, 100)),
     "default": dict(vocab=8, order=2, support=4, length=24, n_train=2000, n_test=500, n_layer=2, n_head=2,
-                    n_embd=32, training=Training(600, 32, 3e-3, 200)),
+                    n_embd=32, training=Training(200, 32, 1e-2, 100)),
     "large": dict(vocab=32, order=2, support=12, length=128, n_train=20000, n_test=2000, n_layer=6, n_head=8,
                   n_embd=256, training=Training(20000, 64, 6e-4, 2000)),
 }
+#: Model sizes at each scale, for the size comparison (the paper compares four models): ``base`` is the scale's
+#: own transformer, ``small`` halves its width and drops a layer, ``big`` doubles its width.
+MODELS = ("small", "base", "big")
 _SOURCE_SEED = 0  # the language itself (and its real data) is fixed; the run seed drives models and samples
 
 
@@ -193,20 +196,31 @@ def _text_evaluate(model, test):
     return {"test_loss": -jnp.mean(jnp.take_along_axis(logq, test[:, :, None], axis=-1))}
 
 
-def build(size: str = "default", *, text=None) -> Task:
+def build(size: str = "default", *, text=None, model: str = "base") -> Task:
     """The language-model task at ``size``: the Markov language, or the character-level file ``text``.
 
-    The Markov task is cached per size (the same Task object reuses its compiled functions within a
-    process); a text file is read afresh on every call.
+    ``model`` picks the transformer's size within the scale (:data:`MODELS`).  The Markov task is cached per
+    size (the same Task object reuses its compiled functions within a process); a text file is read afresh on
+    every call.
     """
-    return _build(size, None) if text is None else _build.__wrapped__(size, text)
+    return _build(size, None, model) if text is None else _build.__wrapped__(size, text, model)
+
+
+def _model_size(s: dict, model: str) -> dict:
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
+    if model == "small":
+        return {**s, "n_layer": max(1, s["n_layer"] - 1), "n_embd": s["n_embd"] // 2}
+    if model == "big":
+        return {**s, "n_embd": 2 * s["n_embd"], "n_head": 2 * s["n_head"]}
+    return s
 
 
 @functools.lru_cache(maxsize=None)
-def _build(size, text) -> Task:
-    s = SIZES[size]
-    params = {"size": size, "length": s["length"], "n_layer": s["n_layer"], "n_head": s["n_head"],
-              "n_embd": s["n_embd"], **vars(s["training"])}
+def _build(size, text, model="base") -> Task:
+    s = _model_size(SIZES[size], model)
+    params = {"size": size, "model": model, "length": s["length"], "n_layer": s["n_layer"],
+              "n_head": s["n_head"], "n_embd": s["n_embd"], **vars(s["training"])}
     if text is None:
         source = markov.make_source(s["vocab"], s["order"], s["support"], seed=_SOURCE_SEED)
         # one draw of independent stationary sequences, split into train and test

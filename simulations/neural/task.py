@@ -18,8 +18,9 @@ __all__ = ["Task", "Training"]
 class Training:
     """Optimisation settings shared by every iteration: Adam with a cosine-decayed step size.
 
-    Every iteration takes the same number of steps whatever the size of its training set, so regimes differ
-    in their data, not in their compute.  ``checkpoint_every`` must divide ``steps``.
+    ``steps`` is the number of steps of iteration 1 (on the real data); under the fixed-steps protocol every
+    iteration takes that many, under the fixed-epochs protocol iteration ``g`` scales it with its pool
+    (:func:`simulations.neural.loop.iteration_steps`).  ``checkpoint_every`` must divide ``steps``.
     """
 
     steps: int
