@@ -1,24 +1,22 @@
-"""Where a figure's numbers come from: theory, Monte Carlo and neural runs, each through the cache.
+"""Where a figure's numbers come from: theory and Monte Carlo, each through the cache (neural runs:
+:mod:`figures.neural_runs`).
 
 Figures never call the theory or the simulators directly; they ask here, so every expensive number is computed
 once, stored in ``figures/data/`` under a hash of its full config (:mod:`figures.cache`), and a killed run
-resumes from what finished.  A data source that is not in this checkout (a simulator still being written, or
-neural runs not trained yet) raises :class:`MissingData`, whose message says what is missing and how to
+resumes from what finished.  A data source that is not in this checkout (a simulator still being written)
+raises :class:`MissingData`, whose message says what is missing and how to
 produce it; ``python -m figures`` reports it and skips that figure.
 """
 
 from __future__ import annotations
 
 import importlib
-import sys
-from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
 
 from . import cache, paths
 
-__all__ = ["MissingData", "require", "regime_config", "theory", "monte_carlo", "neural_runs", "progress"]
+__all__ = ["MissingData", "require", "regime_config", "theory", "monte_carlo", "progress"]
 
 
 class MissingData(Exception):
@@ -90,46 +88,3 @@ def monte_carlo(regime, n: int, *, family: str = "linear", seeds: int, seed: int
     mean = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("mean.")}
     se = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("se.")}
     return Result(mean, se, int(arrays["seeds"]), config=config)
-
-
-def neural_runs(kind: str, *, data=None) -> dict:
-    """Neural results of ``kind`` (lm, vae, diffusion) averaged over seeds, keyed by run name.
-
-    Reads every ``<data>/neural/<kind>/*/result.json`` the neural loop wrote.  Returns
-    ``{name: {"regime", "temperature", "iterations", "mean": {metric: array}, "se": {...}, "seeds"}}``
-    with ``name`` the run directory without its ``-seed<S>`` suffix (e.g. ``replace`` or ``accumulate-tau0.3``).
-    Raises :class:`MissingData`, saying how to train them, when there are none.
-    """
-    root = (Path(data) if data is not None else paths.DATA) / "neural" / kind
-    files = sorted(root.glob("*/result.json"))
-    if not files:
-        raise MissingData(
-            f"no {kind} runs under {root}: train them with `make neural` (or `collapse-theory neural "
-            f"--kind {kind} --regime replace`, then `--regime accumulate`), then `make fig-neural-{kind}`"
-        )
-    from simulations.neural.checkpoint import RunDir
-
-    groups = defaultdict(list)
-    for path in files:
-        run = RunDir(path.parent).read_json("result.json")  # checksummed: a damaged file reads as absent
-        if run is None:
-            print(f"note: skipping the damaged run {path.parent} (rerun it to recompute)", file=sys.stderr)
-            continue
-        name = path.parent.name.rsplit("-seed", 1)[0]
-        groups[name].append(run)
-    out = {}
-    for name, runs in sorted(groups.items()):
-        length = min(len(r["iterations"]) for r in runs)
-        metrics = set.intersection(*(set(r["metrics"]) for r in runs))
-        stacked = {m: np.array([r["metrics"][m][:length] for r in runs], dtype=np.float64) for m in metrics}
-        count = len(runs)
-        out[name] = {
-            "regime": runs[0]["regime"],
-            "temperature": runs[0].get("params", {}).get("temperature", 1.0),
-            "iterations": np.asarray(runs[0]["iterations"][:length]),
-            "mean": {m: v.mean(axis=0) for m, v in stacked.items()},
-            "se": {m: (v.std(axis=0, ddof=1) / np.sqrt(count) if count > 1 else np.zeros(length))
-                   for m, v in stacked.items()},
-            "seeds": count,
-        }
-    return out

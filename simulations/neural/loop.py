@@ -9,7 +9,7 @@ newest generation only, accumulate on all of them (real data always kept), mix o
 ``1 - lambda`` newest synthetic, accumulate-subsample on a uniform subset of ``budget`` examples of the pool.
 The same :class:`~collapse_theory.regimes.Regime` value drives the closed forms and the Monte Carlo.
 
-Randomness: ``key_g = fold_in(PRNGKey(seed), g)``; ``fold_in(key_g, 0)`` initialises, ``fold_in(key_g, 1)``
+Randomness: ``key_g = fold_in(key_from_seed(seed), g)``; ``fold_in(key_g, 0)`` initialises, ``fold_in(key_g, 1)``
 samples, ``fold_in(key_g, 2)`` drives the minibatches (step ``s`` uses ``fold_in(., s)``), ``fold_in(key_g, 3)``
 draws the subsample.  So generation ``g``'s noise depends only on ``(seed, g)``, and a run resumed from a
 checkpoint replays exactly the steps an uninterrupted run takes: same seed, same numbers.
@@ -43,6 +43,7 @@ from collapse_theory.errors import InvalidParameterError
 from collapse_theory.regimes import Regime
 from collapse_theory.schedule import schedule
 
+from ..seeds import key_from_seed
 from .checkpoint import RunDir
 from .cli import accepted_regimes
 from .task import Task
@@ -164,7 +165,7 @@ def run(task: Task, regime: Regime, *, seed: int, iterations: int, run_dir, prog
     Args:
         task: the model kind and its data (``vae.build``, ``diffusion.build``, ``lm.build``).
         regime: a :class:`~collapse_theory.regimes.Regime`; its temperature is the sampling temperature.
-        seed: integer seed; all randomness derives from ``PRNGKey(seed)``.
+        seed: integer seed; all randomness derives from ``key_from_seed(seed)``.
         iterations: number of iterations, >= 1 (labels start at ``task.first_iteration``).
         run_dir: the run directory (created if absent; a directory holding another run is refused).
         progress: show a tqdm bar on stderr.
@@ -192,7 +193,7 @@ def run(task: Task, regime: Regime, *, seed: int, iterations: int, run_dir, prog
     training = task.training
     optimizer, init, train_chunk, evaluate, sample = _compiled(task)
     test = jnp.asarray(task.test)
-    key = jax.random.PRNGKey(seed)
+    key = key_from_seed(seed)  # all 64 bits; below 2^32 the same key as PRNGKey(seed)
     generations = {1: task.train}
     history = []
     for g in range(1, iterations + 1):

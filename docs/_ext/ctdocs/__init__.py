@@ -31,7 +31,7 @@ def write_pages(srcdir) -> dict:
 
     Pages that no longer correspond to anything (a module removed from the tree) are deleted.
     """
-    from . import gallery, notebooks, reference, theory
+    from . import gallery, neural_page, notebooks, reference, theory
 
     root = Path(srcdir) / GENERATED
     pages = {}
@@ -39,6 +39,7 @@ def write_pages(srcdir) -> dict:
     pages.update(reference.pages())
     pages.update(gallery.pages())
     pages.update(notebooks.pages())
+    pages.update(neural_page.pages())
     for relative, text in pages.items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
