@@ -13,8 +13,10 @@
 # runs under figures/data/neural-fast, titles saying so); switching between FAST=1 and the default size
 # rebuilds every figure, since the stamps record the mode they were built in.
 
-FIG_NAMES := regimes linear replace-multiple appendix-f all-regimes temperature golden-ratio gaussian kde schematic
-FIG_NEURAL := lm vae diffusion
+# The figure names are the registry figures.FIGURES (figures/__init__.py), read here without Python.
+FIG_ALL := $(shell sed -n 's/^    "\([a-z0-9-]*\)": "figures\.[a-z0-9_]*",$$/\1/p' figures/__init__.py)
+FIG_NAMES := $(filter-out neural-%,$(FIG_ALL))
+FIG_NEURAL := $(patsubst neural-%,%,$(filter neural-%,$(FIG_ALL)))
 FIG_STAMPS := figures/out/.stamps
 FIG_QUEUE := $(FIG_STAMPS)/.queue
 FIG_LAYER := $(addprefix figures/,__init__.py __main__.py plotting.py style.py paths.py cache.py sources.py)
