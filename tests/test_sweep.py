@@ -125,3 +125,14 @@ def test_command_writes_the_dataset(tmp_path, capsys):
 def test_bad_input_is_one_usage_error(argv, message, tmp_path):
     with pytest.raises(c.UsageError, match=message):
         run_command(*argv, "--out", str(tmp_path / "x.nc"))
+
+
+def test_figure_draws_from_the_dataset(tmp_path):
+    """The fast figure: built from a sweep dataset it computes into ``data`` and then reads back from netCDF."""
+    from figures import sweep as figure
+
+    written = figure.main(fast=True, out=tmp_path / "out", data=tmp_path / "data")
+    assert sorted(p.suffix for p in written) == [".pdf", ".png"]
+    assert (tmp_path / "data" / "sweep-linear-fast.nc").exists()
+    again = figure.dataset(figure.FAST_GRID, data=tmp_path / "data", name="sweep-linear-fast")
+    assert set(again["regime"].values) == set(figure.REGIMES)
