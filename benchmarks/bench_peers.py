@@ -90,10 +90,11 @@ def peer_seconds(family, regime) -> float:
 def ours_call(family, regime, seeds):
     import jax
 
-    import collapse_theory as ct
     from simulations import registry
 
-    r = ct.regimes.from_name(regime, **({"budget": T} if regime == "accumulate-subsample" else {}))
+    from collapse_theory.regimes import from_name
+
+    r = from_name(regime, **({"budget": T} if regime == "accumulate-subsample" else {}))
     params = {"kde": {"T": T, "bandwidth": 0.3, "dataset": "moons"}}.get(family, {"d": D, "T": T})
     simulate = registry.simulator(family).simulate
     return lambda: simulate(r, N, key=jax.random.key(0), seeds=seeds, **params)

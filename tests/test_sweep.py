@@ -7,6 +7,7 @@ import xarray as xr
 
 import collapse_theory as ct
 from collapse_theory import command as c
+from collapse_theory.regimes import from_name
 from simulations import sweep as sw
 from simulations.linear_regression import simulate
 from simulations.sweep_command import sweep as sweep_command
@@ -55,7 +56,7 @@ def test_theory_beside_monte_carlo():
     for regime in ("replace", "accumulate"):
         c_ = cell.sel(regime=regime)
         np.testing.assert_allclose(c_["theory"].values, ct.linear_regression.test_error(
-            ct.regimes.from_name(regime), 5, d=2, T=12), rtol=1e-12)
+            from_name(regime), 5, d=2, T=12), rtol=1e-12)
         z = (c_["mc_mean"].values - c_["theory"].values) / c_["mc_se"].values
         assert np.all(np.abs(z) < 4), (regime, z)
     sub = cell.sel(regime="accumulate-subsample")
