@@ -34,7 +34,7 @@ from jax import lax
 from jax.scipy.linalg import cho_solve, solve_triangular
 
 from ._linear_plan import Plan
-from .subsample import uniform_subset
+from .subsample import marked_subset
 from .wishart import bartlett
 
 __all__ = ["trajectory"]
@@ -263,8 +263,10 @@ def _subsample(plan: Plan, key, args):
     """Pool every generation's ``T`` labelled rows; fit each iteration on a uniform subset of ``budget`` rows.
 
     The subset is ``min(budget, g T)`` pool rows drawn uniformly without replacement by Floyd's algorithm
-    (:func:`simulations.subsample.uniform_subset`, static shapes); rows repeat design points across
-    generations, so a small subset can be rank deficient and the minimum-norm least-squares solution is used.
+    (:func:`simulations.subsample.marked_subset`: static shapes, O(budget) per draw through a mark per pool row,
+    never a pass over the pool).  The fit solves the normal equations ``(R^T R) delta = R^T y`` by Cholesky
+    (:func:`_subset_fit`); rows repeat design points across generations, so a small subset can be rank
+    deficient, and there the minimum-norm least-squares solution is used, as ``lstsq`` gives.
     """
     k_design, _, k_test, k_noise = jax.random.split(key, 4)
     n, T = plan.n, plan.T
@@ -273,22 +275,58 @@ def _subsample(plan: Plan, key, args):
     sigma = jnp.sqrt(args["sigma2"])
 
     def step(carry, x):
-        delta, pool = carry                                                        # (d,), (n, T)
+        delta, pool, marks = carry                                                 # (d,), (n, T), (n T,)
         g = x["g"]
         ks = _source_key(k_noise, g, 0)
         E = jax.random.normal(ks, (1, T))[0]
         pool = pool.at[g - 1].set(X @ (x["previous"][0] * delta) + x["scale"][0] * sigma * E)
-        # Floyd's draw over generations 1..g: O(size^2), where ranking keys over the n T pool was O(nT log nT).
-        index, weight = uniform_subset(_source_key(k_noise, g, _SUBSET), g * T, size)
+        index, weight, marks = marked_subset(_source_key(k_noise, g, _SUBSET), g * T, size, marks, g)
         keep = (weight > 0).astype(X.dtype)
         rows = X[index % T] * keep[:, None]
         targets = pool.reshape(-1)[index] * keep
-        delta = jnp.linalg.lstsq(rows, targets)[0]
-        return (delta, pool), delta
+        delta = _subset_fit(rows, targets)
+        return (delta, pool, marks), delta
 
-    init = (jnp.zeros(plan.d), jnp.zeros((n, T)))
+    init = (jnp.zeros(plan.d), jnp.zeros((n, T)), jnp.zeros((n * T,), dtype=jnp.arange(1, n + 1).dtype))
     _, deltas = lax.scan(step, init, _xs(args, n))
     return _metrics(plan, deltas, args, k_test, white=False)
+
+
+def _cholesky_fit(rows, targets):
+    """Normal equations by Cholesky, and whether the factor is trustworthy.
+
+    A pivot ``L_ii^2`` below ``sqrt(eps)`` times the largest diagonal entry of ``R^T R`` marks a (numerically)
+    rank-deficient subset; above it the normal equations lose at most about ``sqrt(eps)`` relative accuracy.
+    """
+    gram = rows.T @ rows
+    L = jnp.linalg.cholesky(gram)
+    pivots = jnp.diagonal(L) ** 2
+    tol = jnp.sqrt(jnp.finfo(rows.dtype).eps) * jnp.max(jnp.diagonal(gram))
+    ok = jnp.all(jnp.isfinite(L)) & (jnp.min(pivots) > tol)
+    safe = jnp.where(ok, L, jnp.eye(L.shape[0], dtype=L.dtype))
+    return cho_solve((safe, True), rows.T @ targets), ok
+
+
+@jax.custom_batching.custom_vmap
+def _subset_fit(rows, targets):
+    """``argmin ||R delta - y||`` (minimum norm): Cholesky of ``R^T R``, ``lstsq`` only when that fails."""
+    solution, ok = _cholesky_fit(rows, targets)
+    return lax.cond(ok, lambda: solution, lambda: jnp.linalg.lstsq(rows, targets)[0])
+
+
+@_subset_fit.def_vmap
+def _subset_fit_batched(axis_size, in_batched, rows, targets):
+    # Under vmap a per-seed cond would run both branches for every seed; here the SVD runs only when some seed
+    # of the batch needs it (a rare event once the budget is well above d).
+    rows = rows if in_batched[0] else jnp.broadcast_to(rows, (axis_size, *rows.shape))
+    targets = targets if in_batched[1] else jnp.broadcast_to(targets, (axis_size, *targets.shape))
+    solution, ok = jax.vmap(_cholesky_fit)(rows, targets)
+
+    def fallback():
+        exact = jax.vmap(lambda r, y: jnp.linalg.lstsq(r, y)[0])(rows, targets)
+        return jnp.where(ok[:, None], solution, exact)
+
+    return lax.cond(jnp.all(ok), lambda: solution, fallback), True
 
 
 @functools.lru_cache(maxsize=None)

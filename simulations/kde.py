@@ -90,7 +90,11 @@ def _trajectory(n: int, T: int, dim: int, pool: int, max_size: int, rule, nll: b
     def from_model(key, pool_x, weights, bw, a, size):
         """``size`` points of the KDE with source weights ``weights`` (S,) and bandwidth ``bw``."""
         k_src, k_pos, k_noise = jax.random.split(key, 3)
-        src = jax.random.categorical(k_src, jnp.log(weights), shape=(size,))
+        # Inverse CDF: one uniform per point, where categorical draws one Gumbel per point per source.  A source
+        # of weight 0 owns an empty interval [cdf_{i-1}, cdf_i) and is never chosen; cdf[-1] = total/total = 1.
+        cdf = jnp.cumsum(weights) / jnp.sum(weights)
+        src = jnp.minimum(jnp.searchsorted(cdf, jax.random.uniform(k_src, (size,)), side="right"),
+                          weights.shape[0] - 1)
         pos = jnp.floor(jax.random.uniform(k_pos, (size,)) * a["sizes"][src]).astype(jnp.int32)
         return pool_x[a["offsets"][src] + pos] + bw * jax.random.normal(k_noise, (size, dim))
 

@@ -5,7 +5,9 @@
   ``b_n = min(B, nT)`` pool points; metric ``mean_error = ||mu_n - mu||^2`` (exact theory:
   :func:`collapse_theory.subsample.gaussian_mean_error`).  Linear regression with a shared design is
   simulated by :mod:`simulations.linear_regression`, whose subset draw is :func:`uniform_subset`.
-* ``uniform_subset``: a uniform subset without replacement by Floyd's algorithm, static shapes.
+* ``uniform_subset``: a uniform subset without replacement by Floyd's algorithm, static shapes;
+  ``marked_subset`` draws the same subset in O(size) with a mark array over the pool instead of O(size^2)
+  compares.
 
 The pool is pre-allocated (``nT`` slots).  Generation ``g``'s noise and subset depend only on
 ``fold_in(key, g)``.
@@ -26,7 +28,7 @@ from collapse_theory.regimes import Regime
 from . import seeds as _seeds
 from .result import Result
 
-__all__ = ["simulate_gaussian_mean", "uniform_subset"]
+__all__ = ["simulate_gaussian_mean", "uniform_subset", "marked_subset"]
 
 
 def uniform_subset(key, filled, size: int):
@@ -49,6 +51,31 @@ def uniform_subset(key, filled, size: int):
     chosen = lax.fori_loop(0, size, pick, jnp.full((size,), -1, dtype=jnp.asarray(filled).dtype))
     active = jnp.arange(size) < b
     return jnp.where(active, chosen, 0), jnp.where(active, 1.0 / b, 0.0)
+
+
+def marked_subset(key, filled, size: int, marks, tag):
+    """:func:`uniform_subset`'s draw, the same indices for the same key, with membership read from ``marks``.
+
+    ``marks`` is an int array over the pool's slots (``>= filled``); a slot is taken in this draw when its mark
+    equals ``tag``, which must differ from every earlier draw's tag (a generation counter): nothing is ever
+    cleared, and each of the ``size`` steps reads and writes one slot, so a draw costs O(size) whatever the
+    pool size.  Returns ``(indices, weights, marks)``.
+    """
+    b = jnp.minimum(size, filled)
+    u = jax.random.uniform(key, (size,))
+
+    def pick(i, state):
+        chosen, marks = state
+        j = filled - b + i
+        t = jnp.floor(u[i] * (j + 1)).astype(j.dtype)
+        value = jnp.where(marks[t] == tag, j, t)
+        active = i < b
+        marks = marks.at[jnp.where(active, value, 0)].set(jnp.where(active, tag, marks[0]))
+        return chosen.at[i].set(jnp.where(active, value, 0)), marks
+
+    dtype = jnp.asarray(filled).dtype
+    chosen, marks = lax.fori_loop(0, size, pick, (jnp.zeros((size,), dtype=dtype), marks))
+    return chosen, jnp.where(jnp.arange(size) < b, 1.0 / b, 0.0), marks
 
 
 def _generation_noise(key, n, T: int, shape):
