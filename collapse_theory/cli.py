@@ -24,7 +24,7 @@ from .command import Command, Parser, UsageError
 __all__ = ["main", "build_parser", "plugins", "GROUP"]
 
 GROUP = "collapse_theory.commands"
-_ORDER = ("formula", "error", "limit", "simulate", "check", "optimize", "neural")
+_ORDER = ("formula", "error", "limit", "simulate", "check", "sweep", "optimize", "neural")
 
 
 def plugins() -> dict:

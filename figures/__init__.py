@@ -20,6 +20,7 @@ FIGURES = {
     "gaussian": "figures.gaussian",
     "kde": "figures.kde",
     "discrete": "figures.discrete",
+    "sweep": "figures.sweep",
     "schematic": "figures.schematic",
     "neural-lm": "figures.neural_lm",
     "neural-vae": "figures.neural_vae",

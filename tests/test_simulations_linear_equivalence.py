@@ -44,7 +44,7 @@ def test_subsample_with_whole_pool_is_accumulate():
     n = 5
     whole = values(ct.accumulate_subsample(n * SMALL["T"]), n)
     np.testing.assert_allclose(whole, values(ct.accumulate(), n, sampling="labels"), rtol=RTOL)
-    assert not np.allclose(values(ct.accumulate_subsample(4), n), whole)
+    assert not np.allclose(values(ct.accumulate_subsample(SMALL["d"] + 2), n), whole)
 
 
 @pytest.mark.parametrize("sampling", ["wishart"])
