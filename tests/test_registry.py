@@ -190,3 +190,13 @@ def test_check_warns_where_the_variance_is_infinite(capsys):
     assert status == 0, err
     assert err.startswith("warning: ") and "infinite" in err and err.count("\n") == 1
     assert "error_factor" in json.loads(out)["metrics"]
+
+
+def test_check_passes_at_the_readme_configuration(capsys):
+    """`check`'s own example (the README's): the theory holds, so exit 0 with every |z| within 4."""
+    from collapse_theory.cli import plugins
+
+    example = plugins()["check"].load().example.split()[1:]
+    status, out, err = _cli([*example, "--quiet", "--json"], capsys)
+    assert status == 0, err
+    assert max(abs(z) for z in json.loads(out)["metrics"]["test_error"]["z"]) <= 4
