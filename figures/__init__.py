@@ -18,6 +18,7 @@ FIGURES = {
     "temperature": "figures.temperature",
     "golden-ratio": "figures.golden_ratio",
     "gaussian": "figures.gaussian",
+    "gaussian-mean": "figures.gaussian_mean",
     "kde": "figures.kde",
     "discrete": "figures.discrete",
     "sweep": "figures.sweep",
