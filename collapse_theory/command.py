@@ -49,7 +49,10 @@ class UsageError(Exception):
 
 
 class Parser(argparse.ArgumentParser):
-    def error(self, message):  # argparse's own errors follow the same one-line contract
+    """``argparse.ArgumentParser`` whose own errors follow the CLI contract: one ``error:`` line, exit 2."""
+
+    def error(self, message):
+        """Raise :class:`UsageError` with argparse's message instead of printing usage and exiting."""
         raise UsageError(message)
 
 

@@ -262,7 +262,7 @@ def errors(regime: Regime, n: int, *, K: int = 10, T: int = 100, p0=None) -> dic
     """``{metric: float64 array at iterations 1..n}``.
 
     ``collision`` always; ``lost_categories``, ``total_collapse`` and ``entropy`` from the one-category chain
-    while it costs under :data:`CHAIN_BUDGET` operations (accumulate's first two are constants and always given).
+    while it costs under ``CHAIN_BUDGET`` operations (accumulate's first two are constants and always given).
     """
     K, T, p0 = check(regime, K=K, T=T, p0=p0)
     n = _validate.integer("n", n)

@@ -25,7 +25,7 @@ What is derived, and how (``t_n := E tr Sigma_n / tr Sigma_0``, ``D_n``: the fit
   independent Wishart factors, inverse-Wishart mean ``E W^{-1} = I / (N - d - 2)`` and
   ``E log det W = sum_k psi((N - k)/2) + d log 2`` per iteration (:mod:`collapse_theory._gaussian_kl`).  The
   pooled covariance of the other regimes is no Wishart matrix: Monte Carlo only (:func:`unavailable_metrics`).
-* Limits (:func:`limit_bounds`): exact where the series closes, otherwise summed with a proven tail bound.
+* Limits (:func:`collapse_theory.gaussian.limit_bounds`): exact where the series closes, otherwise summed with a proven tail bound.
 * Every other regime (window, mix, fresh-real): the exact recursion of :mod:`collapse_theory._gaussian_moments`,
   evaluated in float64 (or exact rationals); accumulate-subsample has no theory.
 """

@@ -36,7 +36,7 @@ from . import seeds as _seeds
 from ._config import merge
 from .result import Result
 
-__all__ = ["METRICS", "simulate", "simulate_cli", "collapse_times"]
+__all__ = ["Config", "METRICS", "simulate", "simulate_cli", "collapse_times", "work"]
 
 METRICS = ("collision", "lost_categories", "total_collapse", "entropy")
 

@@ -45,7 +45,7 @@ from .wishart import bartlett
 from .result import Result
 from .subsample import uniform_subset
 
-__all__ = ["ENGINES", "METRICS", "simulate", "simulate_cli"]
+__all__ = ["Config", "ENGINES", "METRICS", "simulate", "simulate_cli", "work"]
 
 ENGINES = ("fast", "literal")
 METRICS = ("mean_error", "cov_trace_ratio", "kl")

@@ -39,7 +39,7 @@ from . import seeds as _seeds
 from ._config import merge
 from .result import Result
 
-__all__ = ["METRICS", "EVALUATION_SEED", "simulate", "simulate_cli", "snapshots"]
+__all__ = ["Config", "METRICS", "EVALUATION_SEED", "simulate", "simulate_cli", "snapshots", "work"]
 
 METRICS = ("variance_ratio", "nll")
 #: Seed of the held-out evaluation points (their own key, independent of every simulation key).

@@ -51,7 +51,8 @@ from ._linear_engines import trajectory
 from ._linear_plan import Plan, coefficients, literal_weights, source_count
 from .result import Result
 
-__all__ = ["Config", "ENGINES", "SAMPLINGS", "DESIGNS", "FIGURE_GRID", "simulate", "simulate_grid", "simulate_cli"]
+__all__ = ["Config", "ENGINES", "SAMPLINGS", "DESIGNS", "FIGURE_GRID", "simulate", "simulate_grid", "simulate_cli",
+           "work"]
 
 ENGINES = ("fast", "literal")
 SAMPLINGS = ("labels", "projected", "wishart")

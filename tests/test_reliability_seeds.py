@@ -80,11 +80,12 @@ import json, sys
 import jax, numpy as np
 from collapse_theory.regimes import Regime
 from simulations import gaussian, kde, linear_regression
+from simulations.seeds import key_from_seed
 runs = {"linear": (linear_regression, {"d": 10, "T": 100, "sigma2": 1.0}),
         "gaussian": (gaussian, {"d": 10, "T": 100}), "kde": (kde, {"T": 100})}
 out = {"devices": jax.device_count()}
 for name, (module, params) in runs.items():
-    s = module.simulate_cli(Regime("accumulate"), 5, seeds=600, seed=3, quiet=True, **params)
+    s, _ = module.simulate_cli(Regime("accumulate"), 5, seeds=600, key=key_from_seed(3), quiet=True, **params)
     out[name] = {m: {k: [float(x).hex() for x in np.asarray(v)] for k, v in d.items()} for m, d in s.items()}
 print(json.dumps(out))
 """

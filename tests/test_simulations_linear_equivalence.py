@@ -131,7 +131,7 @@ def test_grid_keys_points_independently():
     ({"key": 3}, "key must be"),
     ({"n": 0}, "n must be an integer >= 1"),
     ({"regime": "replace"}, "regime must be"),
-    ({"regime": ct.accumulate_subsample(2)}, "budget must be >= d"),
+    ({"regime": ct.accumulate_subsample(2)}, "budget must satisfy B >= d \\+ 2"),
     ({"regime": ct.accumulate_subsample(5), "fresh_design": True}, "fixed design"),
 ])
 def test_bad_input_raises(bad, message):

@@ -199,7 +199,7 @@ def _text_evaluate(model, test):
 def build(size: str = "default", *, text=None, model: str = "base") -> Task:
     """The language-model task at ``size``: the Markov language, or the character-level file ``text``.
 
-    ``model`` picks the transformer's size within the scale (:data:`MODELS`).  The Markov task is cached per
+    ``model`` picks the transformer's size within the scale (``MODELS``).  The Markov task is cached per
     size (the same Task object reuses its compiled functions within a process); a text file is read afresh on
     every call.
     """

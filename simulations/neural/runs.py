@@ -6,7 +6,7 @@ list, into the same resumable run directories of :func:`simulations.neural.cli.d
 - every kind (VAE, diffusion, language model) under replace, accumulate and accumulate-subsample with a budget
   of ``N`` (the real set's size: the paper's fixed-compute, fixed-storage variant), over :data:`SEEDS`;
 - the language model at temperature 0.3 under replace and accumulate (the paper's Table 2 compares 1 and 0.3);
-- the language model at two more sizes (``small`` and ``big``, :data:`simulations.neural.lm.MODELS`) under
+- the language model at two more sizes (``small`` and ``big``, ``simulations.neural.lm.MODELS``) under
   replace and accumulate (the paper compares four models);
 - the language model under accumulate with the fixed-epochs protocol (``compute="epochs"``), beside the
   default fixed-steps one; replace's pool never grows, so its two protocols are the same run.
@@ -65,7 +65,7 @@ class Spec:
 
     @property
     def name(self) -> str:
-        """A short label: ``lm accumulate tau0.3 epochs big seed 1``."""
+        """The run's short label, e.g. ``lm accumulate tau0.3 epochs big seed 1``."""
         parts = [self.kind, self.regime]
         parts += [f"tau{self.temperature:g}"] * (self.temperature != 1.0) + [self.compute] * (self.compute != "steps")
         parts += [self.model] * (self.model != "base")

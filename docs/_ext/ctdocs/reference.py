@@ -47,7 +47,7 @@ def cli_page() -> str:
     from collapse_theory import cli
 
     with _columns(100):
-        parser = cli.build_parser()
+        parser, _ = cli.build_parser()
         out = [
             "# Command line\n",
             "Generated from {py:func}`collapse_theory.cli.build_parser`: each section below is the output of "
@@ -56,7 +56,9 @@ def cli_page() -> str:
             "## collapse-theory\n",
             "```text\n" + parser.format_help() + "```\n",
         ]
-        for name, text, sub in _subparsers(parser):
+        for name, text, _ in _subparsers(parser):
+            # Each plugin's options are declared only when it is loaded: build its parser to show them.
+            (sub,) = [s for n, _, s in _subparsers(cli.build_parser(name)[0]) if n == name]
             out += [f"## {name}\n", (text[:1].upper() + text[1:] + ".\n") if text else "",
                     "```text\n" + sub.format_help() + "```\n"]
     out += [
