@@ -26,7 +26,8 @@ from typing import Callable
 
 import numpy as np
 
-from .result import Moments, Result
+from .result import Result
+from .seeds import merge_chunk
 
 __all__ = ["initialize", "run"]
 
@@ -81,10 +82,5 @@ def run(fn: Callable, args, *, key, seeds: int, chunk: int | None = None, config
         local = jax.make_array_from_callback(block.shape, sharding, lambda index: block[index])
         out = compiled(local, args)
         gathered = multihost_utils.process_allgather(out, tiled=True) if jax.process_count() > 1 else out
-        for metric, values in gathered.items():
-            values = np.asarray(values, dtype=np.float64)[:size]
-            if not np.all(np.isfinite(values)):
-                raise FloatingPointError(f"non-finite {metric} in seeds {start}..{start + size - 1}")
-            step = Moments.of(values)
-            moments[metric] = moments[metric].merge(step) if metric in moments else step
+        merge_chunk(moments, gathered, start=start, size=size)
     return Result.from_moments(moments, config=config)

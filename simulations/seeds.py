@@ -36,7 +36,7 @@ from collapse_theory.errors import InvalidParameterError
 
 from .result import Moments, Result
 
-__all__ = ["run", "key_from_seed", "chunk_keys", "DEFAULT_CHUNK", "MAX_SEED", "MAX_SEEDS"]
+__all__ = ["run", "merge_chunk", "key_from_seed", "chunk_keys", "DEFAULT_CHUNK", "MAX_SEED", "MAX_SEEDS"]
 
 DEFAULT_CHUNK = 4096
 MAX_SEED = 2**64 - 1
@@ -117,6 +117,21 @@ def _evaluate(compiled, keys, devices):
     return {metric: np.concatenate([np.asarray(out[metric]) for out in outs]) for metric in outs[0]}
 
 
+def merge_chunk(moments: dict, out, *, start: int, size: int, kept: dict | None = None) -> None:
+    """Fold one chunk's ``{metric: (chunk, n)}`` into ``moments`` (its first ``size`` rows; the rest is padding).
+
+    Non-finite values raise ``FloatingPointError`` naming the seeds; ``kept`` collects the raw values if given.
+    """
+    for metric, values in out.items():
+        values = np.asarray(values, dtype=np.float64)[:size]
+        if not np.all(np.isfinite(values)):
+            raise FloatingPointError(f"non-finite {metric} in seeds {start}..{start + size - 1}")
+        step = Moments.of(values)
+        moments[metric] = moments[metric].merge(step) if metric in moments else step
+        if kept is not None:
+            kept.setdefault(metric, []).append(values)
+
+
 def run(fn: Callable, args, *, key, seeds: int, chunk: int | None = None, keep_values: bool = False,
         progress: bool = False, description: str = "seeds", config=None) -> Result:
     """Run ``fn`` for ``seeds`` seeds and return the per-iteration :class:`Result`.
@@ -150,13 +165,6 @@ def run(fn: Callable, args, *, key, seeds: int, chunk: int | None = None, keep_v
         size = min(chunk, seeds - start)  # the padding keys' results are discarded
         keys = chunk_keys(key, seeds, start, chunk)
         out = _evaluate(compiled, keys, placed) if placed else compiled(keys, args)
-        for metric, values in out.items():
-            values = np.asarray(values, dtype=np.float64)[:size]
-            if not np.all(np.isfinite(values)):
-                raise FloatingPointError(f"non-finite {metric} in seeds {start}..{start + size - 1}")
-            step = Moments.of(values)
-            moments[metric] = moments[metric].merge(step) if metric in moments else step
-            if keep_values:
-                kept.setdefault(metric, []).append(values)
+        merge_chunk(moments, out, start=start, size=size, kept=kept if keep_values else None)
     values = {m: np.concatenate(v) for m, v in kept.items()} if keep_values else None
     return Result.from_moments(moments, values=values, config=config)
