@@ -38,9 +38,8 @@ def main(argv=None) -> int:
     if unknown:
         print(f"error: unknown figure {', '.join(unknown)}; valid: {', '.join(FIGURES)}", file=sys.stderr)
         return 2
-    # The figures compare float64 theory with simulation.  This process is the entry point, so it chooses;
-    # environment variables rather than jax.config keep JAX unimported for figures that do not need it.
-    os.environ.setdefault("JAX_ENABLE_X64", "1")
+    # The simulators compute in the precision their config names (float64 by default), so nothing global is
+    # set for it here; the platform is chosen by environment so JAX stays unimported where it is not needed.
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
     from .sources import MissingData
 

@@ -80,6 +80,7 @@ def _run(args):
     from . import commands
     from . import linear_regression
     from . import sweep as _sweep
+    from .seeds import key_from_seed
 
     grid = _sweep.cells(args.regimes, args.d, args.T, options)
     if not grid:
@@ -92,7 +93,7 @@ def _run(args):
     if getattr(args, "process", False):
         commands._persist_compilations()
     dataset = _sweep.sweep(args.regimes, ds=args.d, Ts=args.T, sigma2s=args.sigma2, n=args.n, seeds=args.seeds,
-                           key=commands._key(args.seed), seed_label=str(args.seed), options=options,
+                           key=key_from_seed(args.seed), seed_label=str(args.seed), options=options,
                            cells_dir=Path(args.cells) if args.cells else out.with_name(out.name + ".cells"),
                            dtype=args.dtype, progress=not args.quiet and sys.stderr.isatty())
     _sweep.save(dataset, out)
