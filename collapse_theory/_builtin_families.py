@@ -29,9 +29,11 @@ register(Family(
              Metric("kl", "E KL(N(mu_0, Sigma_0) || N(mu_n, Sigma_n))")),
     parameters=(_d, _T, Parameter("unbiased", "flag", False,
                                   "covariance with the unbiased divisor (default maximum likelihood)")),
-    standing={"replace": "exact", "replace-multiple": "exact", "accumulate": "exact"},
+    standing={"replace": "exact", "replace-multiple": "exact", "accumulate": "exact",
+              "accumulate-subsample": "recursion"},
     fixed_design="recursion", pooled="simulation",
-    doc="Closed forms for replace, replace-multiple and accumulate; the exact second-moment recursion otherwise.",
+    doc="Closed forms for replace, replace-multiple and accumulate; the exact second-moment recursion otherwise "
+        "(accumulate-subsample: the subset recursion of collapse_theory.subsample, KL simulated).",
 ))
 
 register(Family(

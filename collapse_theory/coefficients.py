@@ -18,6 +18,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
+import sympy as sp
 
 from . import _validate
 from .errors import NoClosedFormError
@@ -30,7 +31,7 @@ def _number(x, exact: bool):
     if exact:
         p, q = x.as_numer_denom()
         return Fraction(int(p), int(q))
-    return float(x)
+    return 0.0 if x is sp.S.Zero else float(x)  # most weights of a long window are zero: skip sympy's conversion
 
 
 def coefficients(regime: Regime, n_max: int, *, exact: bool = True):

@@ -27,7 +27,10 @@ What is derived, and how (``t_n := E tr Sigma_n / tr Sigma_0``, ``D_n``: the fit
   pooled covariance of the other regimes is no Wishart matrix: Monte Carlo only (:func:`unavailable_metrics`).
 * Limits (:func:`collapse_theory.gaussian.limit_bounds`): exact where the series closes, otherwise summed with a proven tail bound.
 * Every other regime (window, mix, fresh-real): the exact recursion of :mod:`collapse_theory._gaussian_moments`,
-  evaluated in float64 (or exact rationals); accumulate-subsample has no theory.
+  evaluated in float64 (or exact rationals).
+* accumulate-subsample: the exact recursion of :func:`collapse_theory.subsample.gaussian_family` for the mean error
+  and the trace ratio (the subset's draws are independent of the data, so both stay linear in the second
+  moments); its ``B = T``, ``T -> oo`` closed form at ``tau`` in {0, 1}; KL by Monte Carlo only.
 """
 
 from __future__ import annotations
@@ -202,7 +205,14 @@ def _limit(expr: sp.Expr) -> sp.Expr:
 
 
 def formulas(regime: Regime, *, symbolic: bool = False, unbiased: bool = False) -> dict:
-    """``{metric: (expression in n, d, T; limit)}`` for the regimes in :data:`CLOSED_FORMS`."""
+    """``{metric: (expression in n, d, T; limit)}`` for the regimes in :data:`CLOSED_FORMS`.
+
+    accumulate-subsample: the mean error's closed form for ``B = T`` as ``T -> oo``, which exists at ``tau = 0`` and
+    ``tau = 1``: there the refit covariance keeps its trace to leading order, so the error is the Gaussian-mean
+    model's (:func:`collapse_theory.subsample.large_population_factor`).  The covariance metric has no closed form.
+    """
+    if regime.kind == "accumulate-subsample":
+        return _subsample_formulas(regime, symbolic)
     out = {}
     for metric, build in (("mean_error", mean_error_expression), ("cov_trace_ratio", trace_ratio_expression),
                           ("kl", kl_expression)):
@@ -211,6 +221,18 @@ def formulas(regime: Regime, *, symbolic: bool = False, unbiased: bool = False) 
         expr = build(regime, unbiased=unbiased, symbolic=symbolic)
         out[metric] = (expr, sp.oo if metric == "kl" else _limit(expr))
     return out
+
+
+def _subsample_formulas(regime: Regime, symbolic: bool) -> dict:
+    from . import subsample
+
+    if symbolic or regime.temperature not in (0, 1):
+        raise NoClosedFormError("accumulate-subsample has a closed form (B = T, T -> oo) at temperature 0 or 1 "
+                                "only: the refit covariance's trace moves with the temperature otherwise; use error")
+    factor = subsample.large_population_factor(symbolic=False, temperature=regime.temperature).subs(subsample._n, n)
+    limit = subsample.large_population_limit(symbolic=False, temperature=regime.temperature)
+    scale = d / T
+    return {"mean_error": (sp.Mul(scale, factor, evaluate=False), sp.Mul(scale, limit, evaluate=False))}
 
 
 # -- numbers -------------------------------------------------------------------------------------------------------
@@ -321,6 +343,10 @@ def errors(regime: Regime, n: int, *, d: int = 10, T: int = 100, unbiased: bool 
 
     ``kl`` is left out where it is undefined or has no closed form; :func:`unavailable_metrics` says why.
     """
+    if regime.kind == "accumulate-subsample":  # the exact subset recursion (no KL: the pooled fit is no Wishart)
+        from .subsample import gaussian_family
+
+        return gaussian_family(regime, n, d=d, T=T, unbiased=unbiased)
     out = {"mean_error": mean_error(regime, n, d=d, T=T, unbiased=unbiased),
            "cov_trace_ratio": cov_trace_ratio(regime, n, T=T, unbiased=unbiased)}
     if not unavailable_metrics(regime, d=d, T=T, unbiased=unbiased):
@@ -354,6 +380,8 @@ def limit_bounds(regime: Regime, *, d: int = 10, T: int = 100, unbiased: bool = 
         from ._gaussian_fresh import limits as fresh_limits
 
         return {m: (v, math.ulp(v)) for m, v in fresh_limits(regime, d=d, T=T, unbiased=unbiased).items()}
+    if kind == "accumulate-subsample":
+        return _subsample_limits(regime, d, T, unbiased)
     if kind not in CLOSED_FORMS:
         raise NoClosedFormError(f"limits of the gaussian family are derived for {', '.join(CLOSED_FORMS)}; "
                                 f"use `collapse-theory error` with a large --n for {regime.kind}")
@@ -361,6 +389,23 @@ def limit_bounds(regime: Regime, *, d: int = 10, T: int = 100, unbiased: bool = 
     out = {"mean_error": _mean_limit(regime, d, T, unbiased, trace), "cov_trace_ratio": _exact_number(trace)}
     if not unavailable_metrics(regime, d=d, T=T, unbiased=unbiased):
         out["kl"] = (float("inf"), 0.0)
+    return out
+
+
+def _subsample_limits(regime: Regime, d: int, T: int, unbiased: bool) -> dict:
+    """accumulate-subsample: exact at ``tau = 0`` (every later fit is the first); otherwise the limit of the exact
+    recursion by Richardson extrapolation, its bound an estimate (``proven=False``), refused beyond 1e-4 relative."""
+    from .subsample import gaussian_family, gaussian_family_limit_estimate
+
+    if regime.temperature == 0:
+        first = gaussian_family(regime, 1, d=d, T=T, unbiased=unbiased)
+        return {m: (float(v[0]), math.ulp(float(v[0])), True) for m, v in first.items()}
+    out = {}
+    for metric, (value, error) in gaussian_family_limit_estimate(regime, d=d, T=T, unbiased=unbiased).items():
+        if error > 1e-4 * abs(value):
+            raise NoClosedFormError(f"the accumulate-subsample limit at T={T}, B={regime.budget} is not resolved to "
+                                    f"1e-4 by extrapolation (estimated error {error:.2g}); use error with a large --n")
+        out[metric] = (value, max(error, math.ulp(value)), False)
     return out
 
 

@@ -242,7 +242,8 @@ class Regime:
             if window is not None:
                 sources += self.sources(n)
                 k = min(n, window(self))
-                alpha = [sp.Rational(1, k) if s.iteration > n - k else sp.Integer(0) for s in sources]
+                # one source per iteration, in order: the last k are those created after iteration n - k
+                alpha = [sp.S.Zero] * (len(sources) - k) + [sp.Rational(1, k)] * k
             else:
                 step = self.step(n)
                 alpha = [step.history * a for a in alpha]

@@ -46,6 +46,8 @@ __all__ = [
     "limit_factor",
     "gaussian_mean_error",
     "gaussian_mean_limit",
+    "gaussian_family",
+    "gaussian_family_limit_estimate",
     "limit_factor_estimate",
     "large_population_factor",
     "large_population_limit",
@@ -59,15 +61,26 @@ def _budget(regime: Regime) -> int:
     return regime.budget
 
 
-def _recursion(n_max: int, T: int, B: int, tau2: float) -> np.ndarray:
-    """``Q_n`` for n = 1..n_max (per coordinate, units of sigma^2), the exact recursion of the module docstring."""
-    out = np.empty(n_max, dtype=np.float64)
+def _recursion(n_max: int, T: int, B: int, tau2: float, refit: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(Q_n, s_n)`` for n = 1..n_max (per coordinate, units of sigma^2), the exact recursion of the docstring.
+
+    ``refit=None``: the Gaussian-mean model, ``v_i = tau^2`` for every synthetic generation.  ``refit="ml"`` or
+    ``"unbiased"``: the Gaussian family, whose fit also re-estimates the covariance, so generation ``i + 1`` has
+    ``v_{i+1} = tau^2 s_i`` with ``s_i = E tr Sigma_i / tr Sigma_0`` (:func:`gaussian_family`).  ``s_n`` is that
+    expected trace ratio (for ``refit=None`` it is computed the same way, for a covariance that is never used).
+    """
+    Q_out = np.empty(n_max, dtype=np.float64)
+    s_out = np.empty(n_max, dtype=np.float64)
     U = P = D = 0.0
+    W = 0.0  # sum of v_p over the pool
+    second = 0.0  # sum over the pool's generations g of (Q_{g-1} + v_g): T times it is sum_p E (x_p - mu)^2
+    Q_prev, v = 0.0, 1.0  # generation 1 is the real data
     for n in range(1, n_max + 1):
         N = n * T
         b = min(B, N)
         q = b / N
-        W = T * (1.0 + (n - 1) * tau2)
+        W += T * v
+        second += Q_prev + v
         # Finite-population correction: the subset is drawn without replacement from N points.
         fpc = (N - b) / (N - 1) if N > 1 else 0.0
         var = b * (1.0 / n) * (1.0 - 1.0 / n) * fpc
@@ -78,8 +91,15 @@ def _recursion(n_max: int, T: int, B: int, tau2: float) -> np.ndarray:
         U += W / N + U / n
         P += 2.0 * cross + Q
         D += Q
-        out[n - 1] = Q
-    return out
+        # The subset's scatter about its own mean: the pool's mean square (the subset is uniform and independent
+        # of the data) less the square of the subset mean's error.
+        s = second / n - Q
+        if refit == "unbiased":
+            s *= b / (b - 1)
+        Q_out[n - 1], s_out[n - 1] = Q, s
+        Q_prev = Q
+        v = tau2 * (s if refit is not None else 1.0)
+    return Q_out, s_out
 
 
 def factors(regime: Regime, n: int, *, T: int) -> np.ndarray:
@@ -90,7 +110,7 @@ def factors(regime: Regime, n: int, *, T: int) -> np.ndarray:
     B = _budget(regime)
     n = _validate.integer("n", n)
     T = _validate.integer("T", T)
-    return T * _recursion(n, T, B, regime.temperature**2)
+    return T * _recursion(n, T, B, regime.temperature**2)[0]
 
 
 def limit_factor(regime: Regime, *, T: int) -> float:
@@ -101,8 +121,8 @@ def limit_factor(regime: Regime, *, T: int) -> float:
     """
     B = _budget(regime)
     T = _validate.integer("T", T)
-    n1 = max(4096, 64 * math.ceil(B / T))
-    values = T * _recursion(2 * n1, T, B, regime.temperature**2)
+    n1 = _horizon(B, T)
+    values = T * _recursion(2 * n1, T, B, regime.temperature**2)[0]
     return float(2.0 * values[2 * n1 - 1] - values[n1 - 1])
 
 
@@ -113,11 +133,52 @@ def limit_factor_estimate(regime: Regime, *, T: int) -> tuple[float, float]:
     """
     B = _budget(regime)
     T = _validate.integer("T", T)
-    n1 = max(4096, 64 * math.ceil(B / T))
-    values = T * _recursion(4 * n1, T, B, regime.temperature**2)
+    n1 = _horizon(B, T)
+    return _extrapolate(T * _recursion(4 * n1, T, B, regime.temperature**2)[0], n1)
+
+
+def _horizon(B: int, T: int) -> int:
+    """The first extrapolation level ``n1``: well past the iteration ``B/T`` where the pool outgrows the budget."""
+    return max(4096, 64 * math.ceil(B / T))
+
+
+def _extrapolate(values: np.ndarray, n1: int) -> tuple[float, float]:
+    """Richardson on ``(2 n1, 4 n1)`` and its distance to the ``(n1, 2 n1)`` value (``F_n = F_oo + a/n + ...``)."""
     coarse = 2.0 * values[2 * n1 - 1] - values[n1 - 1]
     fine = 2.0 * values[4 * n1 - 1] - values[2 * n1 - 1]
     return float(fine), float(abs(fine - coarse))
+
+
+def gaussian_family(regime: Regime, n: int, *, d: int, T: int, unbiased: bool = False) -> dict:
+    """Exact ``{"mean_error", "cov_trace_ratio"}`` at iterations ``1..n`` for the Gaussian family, whose fit
+    re-estimates the covariance on the subset (``Sigma_0 = I_d``).
+
+    The subset mean is still linear in the generations' noise, ``delta_n = sum_p C_n(p) eps_p``, with
+    coefficients that depend on the subset draws only; the noise of generation ``i + 1`` is a martingale
+    difference with ``E eps^2 = tau^2 E Sigma_i``, and ``C`` is independent of the data and of earlier fits.  So
+    the mean error obeys the recursion above with ``v_{i+1} = tau^2 s_i``, where
+    ``s_n = E tr Sigma_n / tr Sigma_0`` is the pool's mean square less the subset mean's error,
+
+        s_n = (1/n) sum_{g <= n} (Q_{g-1} + v_g) - Q_n       (times b_n/(b_n - 1) for the unbiased divisor),
+
+    both exact expectations.  With ``B >= nT`` (the whole pool) this is accumulate's closed form (tested).
+    """
+    B = _budget(regime)
+    n = _validate.integer("n", n)
+    d = _validate.integer("d", d)
+    T = _validate.integer("T", T, minimum=2)
+    if unbiased and B < 2:
+        raise InvalidParameterError(f"the unbiased covariance needs a budget of at least 2 points, got {B}")
+    Q, s = _recursion(n, T, B, regime.temperature**2, "unbiased" if unbiased else "ml")
+    return {"mean_error": d * Q, "cov_trace_ratio": s}
+
+
+def gaussian_family_limit_estimate(regime: Regime, *, d: int, T: int, unbiased: bool = False) -> dict:
+    """``{metric: (limit, error estimate)}`` for :func:`gaussian_family` by Richardson extrapolation, as
+    :func:`limit_factor_estimate` (an estimate of the extrapolation error, not a proven bound)."""
+    n1 = _horizon(_budget(regime), T)
+    values = gaussian_family(regime, 4 * n1, d=d, T=T, unbiased=unbiased)
+    return {metric: _extrapolate(v, n1) for metric, v in values.items()}
 
 
 def gaussian_mean_error(regime: Regime, n: int, *, d: int, T: int, sigma2: float = 1.0) -> np.ndarray:

@@ -5,16 +5,23 @@ import os
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 os.environ.setdefault("MPLBACKEND", "Agg")
-# Derivations run for real in tests: a fresh on-disk cache per test session, never the user's.
+# Derivations run for real in tests: a fresh on-disk cache per test session, never the user's.  The session's
+# processes share it (pytest-xdist's workers and every subprocess inherit the variable from the first process),
+# with JAX's compilation cache beside it as the command line keeps it: a program compiled once in a session is
+# loaded, not compiled again, by the other worker and by the subprocesses.
 import tempfile  # noqa: E402
 
-os.environ["COLLAPSE_THEORY_CACHE"] = tempfile.mkdtemp(prefix="collapse-theory-cache-")
+if "COLLAPSE_THEORY_TEST_CACHE" not in os.environ:
+    os.environ["COLLAPSE_THEORY_TEST_CACHE"] = tempfile.mkdtemp(prefix="collapse-theory-cache-")
+os.environ["COLLAPSE_THEORY_CACHE"] = os.environ["COLLAPSE_THEORY_TEST_CACHE"]
 
 import jax  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_numpy_rank_promotion", "raise")
+jax.config.update("jax_compilation_cache_dir", os.path.join(os.environ["COLLAPSE_THEORY_CACHE"], "xla"))
+jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
 
 settings.register_profile(
     "deterministic",

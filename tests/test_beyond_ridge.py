@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import collapse_theory as ct
-from collapse_theory import coefficients, linear_regression, ridge
+from collapse_theory import coefficients, fresh_design, linear_regression, ridge
 from simulations import ridge as simulation
 from conftest import assert_agrees
 
@@ -81,7 +81,7 @@ def test_fresh_design_accumulate_matches_the_shared_engine():
     from simulations import linear_regression as engine
 
     regime = ct.accumulate(temperature=0.5)
-    theory = ridge.fresh_design_error(regime, 12, d=4, T=8)
+    theory = fresh_design.fresh_design_error(regime, 12, d=4, T=8)
     result = engine.simulate(regime, 12, key=jax.random.key(3), seeds=8000, d=4, T=8, fresh_design=True)
     assert_within_4se(result, theory, "accumulate, fresh design")
     fixed = linear_regression.test_error(regime, 12, d=4, T=8)
@@ -90,8 +90,8 @@ def test_fresh_design_accumulate_matches_the_shared_engine():
 
 def test_fresh_design_limit():
     for regime, d, T in [(ct.accumulate(), 10, 100), (ct.accumulate(temperature=0.5), 3, 6)]:
-        far = ridge.fresh_design_error(regime, 200_000, d=d, T=T)[-1]
+        far = fresh_design.fresh_design_error(regime, 200_000, d=d, T=T)[-1]
         # The tail beyond N is about tau^2 d/(T N).
         tail = regime.temperature**2 * d / (T * 200_000)
-        assert ridge.fresh_design_limit(regime, d=d, T=T) == pytest.approx(far + tail, rel=1e-6)
-    assert ridge.fresh_design_limit(ct.replace(), d=3, T=6) == float("inf")
+        assert fresh_design.fresh_design_limit(regime, d=d, T=T) == pytest.approx(far + tail, rel=1e-6)
+    assert fresh_design.fresh_design_limit(ct.replace(), d=3, T=6) == float("inf")

@@ -144,17 +144,13 @@ def test_formulas_are_sympy_and_print():
     lambda: G.errors(replace(), 5, d=2, T=1),
     lambda: G.errors(replace(), 0, d=2, T=10),
     lambda: G.kl(replace(), 5, d=5, T=7),
-    lambda: G.errors(accumulate_subsample(50), 5, d=2, T=10),
+    lambda: G.errors(accumulate_subsample(1), 5, d=2, T=10, unbiased=True),
     lambda: G.errors(replace(), 5, d=2, T=10, unbiased="yes"),
 ])
 def test_bad_input_raises_a_clear_error(call):
     with pytest.raises(CollapseTheoryError) as info:
         call()
-    assert "\n" not in str(info.value) and len(str(info.value)) > 10
-
-
-def test_errors_are_value_errors():
-    assert issubclass(InvalidParameterError, ValueError)
+    assert "\n" not in str(info.value)
 
 
 @pytest.mark.parametrize("tau, unbiased", [(1.0, False), (0.8, True)])
@@ -187,3 +183,14 @@ def test_kl_refusals_name_the_condition():
     with pytest.raises(NoClosedFormError, match="replace and replace-multiple only"):
         G.kl(accumulate(), 3, d=3, T=20)
     assert "T >= d + 3" in G.unavailable_metrics(replace(), d=3, T=5)["kl"]
+
+
+@pytest.mark.parametrize("unbiased", [False, True])
+@pytest.mark.parametrize("tau", [1.0, 0.6])
+def test_subsample_with_the_whole_pool_is_accumulates_closed_form(tau, unbiased):
+    """The subset recursion with B >= nT fits the whole pool: accumulate's closed forms, to rounding."""
+    n_max, T_ = 9, 15
+    whole = G.errors(accumulate_subsample(n_max * T_, temperature=tau), n_max, d=4, T=T_, unbiased=unbiased)
+    closed = G.errors(accumulate(temperature=tau), n_max, d=4, T=T_, unbiased=unbiased)
+    for metric in ("mean_error", "cov_trace_ratio"):
+        np.testing.assert_allclose(whole[metric], closed[metric], rtol=1e-13)
