@@ -14,14 +14,14 @@ import tempfile  # noqa: E402
 if "COLLAPSE_THEORY_TEST_CACHE" not in os.environ:
     os.environ["COLLAPSE_THEORY_TEST_CACHE"] = tempfile.mkdtemp(prefix="collapse-theory-cache-")
 os.environ["COLLAPSE_THEORY_CACHE"] = os.environ["COLLAPSE_THEORY_TEST_CACHE"]
+os.environ["JAX_COMPILATION_CACHE_DIR"] = os.path.join(os.environ["COLLAPSE_THEORY_CACHE"], "xla")
+os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"  # JAX's default, 1 s, would skip most programs
 
 import jax  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_numpy_rank_promotion", "raise")
-jax.config.update("jax_compilation_cache_dir", os.path.join(os.environ["COLLAPSE_THEORY_CACHE"], "xla"))
-jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
 
 settings.register_profile(
     "deterministic",

@@ -91,8 +91,9 @@ print(json.dumps(out))
 """
 
 
-def _forced(devices, cache):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLLAPSE_THEORY_CACHE": str(cache), "JAX_PLATFORMS": "cpu",
+def _forced(devices):
+    # The session's caches (conftest): the two-device run loads what the one-device run compiled.
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "JAX_PLATFORMS": "cpu",
            "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}"}
     # The configuration that hung (600 seeds in one chunk over 2 forced devices): a timeout, not a hang.
     done = subprocess.run([sys.executable, "-c", DEVICES], env=env, cwd=ROOT, capture_output=True, text=True,
@@ -102,8 +103,8 @@ def _forced(devices, cache):
 
 
 @pytest.mark.slow
-def test_two_forced_devices_finish_and_match_one_bit_for_bit(tmp_path):
-    one, two = _forced(1, tmp_path), _forced(2, tmp_path)
+def test_two_forced_devices_finish_and_match_one_bit_for_bit():
+    one, two = _forced(1), _forced(2)
     assert (one.pop("devices"), two.pop("devices")) == (1, 2)
     for family in ("linear", "gaussian", "kde"):
         assert two[family] == one[family], family
