@@ -14,7 +14,7 @@ import importlib
 
 import numpy as np
 
-from . import cache, paths
+from . import cache
 
 __all__ = ["MissingData", "require", "regime_config", "theory", "monte_carlo", "progress"]
 

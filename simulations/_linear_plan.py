@@ -96,10 +96,6 @@ def _copies_and_scale(multiplicity: np.ndarray, temperature: np.ndarray) -> tupl
     return copies, np.where(whole, temperature, temperature / np.sqrt(multiplicity))
 
 
-def source_count(regime: Regime) -> int:
-    return schedule(regime, 2).slots
-
-
 @functools.lru_cache(maxsize=64)
 def coefficients(regime: Regime, n: int) -> Coefficients:
     """The per-iteration coefficients of ``regime`` for iterations ``1..n`` (from :func:`collapse_theory.schedule`)."""

@@ -31,7 +31,6 @@ EXAMPLES = {
                 "--seeds 2000 --seed 0 --json",
     "check": "collapse-theory check --model linear --regime replace --d 10 --T 100 --n 50 --seeds 2000",
 }
-_SEEDS_MAX = 10**15
 
 
 def _arguments(p, *, check: bool = False):
@@ -84,12 +83,13 @@ def _run(args, *, check: bool):
     theory = family.module(regime.kind).errors(regime, args.n, **params) if check else {}
     conditional = check and _infinite_variance(family, params)
     simulator = registry.simulator(family.name)
-    if args.seeds > _SEEDS_MAX:
-        raise c.UsageError(f"--seeds must be at most {_SEEDS_MAX:.0e} (the standard error is then below 1e-7 of "
-                           f"the spread), got {args.seeds:.3g}")
+    from .seeds import MAX_SEEDS, key_from_seed
+
+    if args.seeds > MAX_SEEDS:  # the bound of simulations.seeds.run, checked before the work guard asks
+        raise c.UsageError(f"--seeds must be at most 2^53 = {MAX_SEEDS:.4g} (the seed index is exact in float64), "
+                           f"got {args.seeds:.3g}")
     c.guard(args.seeds * simulator.work(regime, args.n, **params) * 1e-9, args=args,
             what=f"{args.seeds:,} seeds of {args.n:,} iterations")
-    from .seeds import key_from_seed
 
     key = key_from_seed(args.seed)  # all 64 bits; seeds below 2^32 keep jax.random.key(seed)
     if args.process:

@@ -64,7 +64,7 @@ def run(fn: Callable, args, *, key, seeds: int, chunk: int | None = None, config
     import jax
     from jax.experimental import multihost_utils
 
-    from .seeds import DEFAULT_CHUNK
+    from .seeds import DEFAULT_CHUNK, draws
 
     devices = jax.device_count()
     chunk = min(seeds, DEFAULT_CHUNK) if chunk is None else int(chunk)
@@ -80,7 +80,8 @@ def run(fn: Callable, args, *, key, seeds: int, chunk: int | None = None, config
         if size < chunk:  # the same padding as seeds.run: repeats of the last key, discarded
             block = np.concatenate([block, np.repeat(block[-1:], chunk - size, axis=0)])
         local = jax.make_array_from_callback(block.shape, sharding, lambda index: block[index])
-        out = compiled(local, args)
+        with draws():  # the per-seed draws of seeds.run
+            out = compiled(local, args)
         gathered = multihost_utils.process_allgather(out, tiled=True) if jax.process_count() > 1 else out
         merge_chunk(moments, gathered, start=start, size=size)
     return Result.from_moments(moments, config=config)

@@ -48,7 +48,7 @@ from . import precision as _precision
 from ._config import merge
 from . import seeds as _seeds
 from ._linear_engines import trajectory
-from ._linear_plan import Plan, coefficients, literal_weights, source_count
+from ._linear_plan import Plan, coefficients, literal_weights
 from .result import Result
 
 __all__ = ["Config", "ENGINES", "SAMPLINGS", "DESIGNS", "FIGURE_GRID", "simulate", "simulate_grid", "simulate_cli",
@@ -143,9 +143,9 @@ def _prepare(regime, n, *, d, T, sigma2, engine, fresh_design, Sigma, sampling, 
     chol = _sigma_cholesky(Sigma, d)
 
     coef = coefficients(regime, n)
-    kind = schedule(regime, n).layout
-    plan = Plan(kind=kind, engine=engine, sampling=sampling, n=n, d=d,
-                T=None if sampling == "wishart" else T, sources=source_count(regime),
+    sched = schedule(regime, n)
+    plan = Plan(kind=sched.layout, engine=engine, sampling=sampling, n=n, d=d,
+                T=None if sampling == "wishart" else T, sources=sched.slots,
                 copies=int(coef.copies.max()) if sampling == "labels" else 1,
                 window=regime.window, budget=None if regime.budget is None else min(regime.budget, n * T),
                 fresh=bool(fresh_design), test_points=test_points,

@@ -1,7 +1,6 @@
 """Gaussian fresh-real: the sympy fixed point against the exact recursion, by hand, and against Monte Carlo."""
 
 import jax
-import numpy as np
 import pytest
 import sympy as sp
 

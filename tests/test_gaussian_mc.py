@@ -1,11 +1,5 @@
 """The Gaussian Monte Carlo against the exact theory (4 SE at every iteration) and its equivalences."""
 
-import json
-import os
-import subprocess
-import sys
-import textwrap
-
 import jax
 import numpy as np
 import pytest
@@ -99,27 +93,6 @@ def test_real_data_is_shared_across_regimes():
     for metric in rep.metrics:
         np.testing.assert_array_equal(rep.values[metric][:, 0], acc.values[metric][:, 0])
     assert np.all(rep.values["kl"][:, 1] != acc.values["kl"][:, 1])
-
-
-def test_one_device_equals_two_devices():
-    """The seed axis sharded over two (forced host) devices gives the numbers of one device."""
-    code = textwrap.dedent("""
-        import json, jax
-        jax.config.update("jax_enable_x64", True)
-        from collapse_theory.regimes import accumulate
-        from simulations import gaussian as S
-        r = S.simulate(accumulate(), 8, key=jax.random.key(2), seeds=6, d=3, T=12, engine="literal",
-                       keep_values=True, chunk=500)
-        print(jax.device_count(), json.dumps(r.values["cov_trace_ratio"].tolist()))
-    """)
-    env = {**os.environ, "JAX_PLATFORMS": "cpu", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
-                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), timeout=300)
-    count, values = out.stdout.strip().split(" ", 1)
-    here = S.simulate(accumulate(), N, key=jax.random.key(2), seeds=6, d=D, T=T, engine="literal", keep_values=True,
-                      chunk=CHUNK)
-    assert int(count) == 2
-    np.testing.assert_allclose(np.array(json.loads(values)), here.values["cov_trace_ratio"], rtol=1e-12)
 
 
 @pytest.mark.parametrize("kwargs", [

@@ -154,15 +154,18 @@ def test_simulate_json_is_float64_by_default_and_float32_on_request():
     m64 = np.array(runs["float64"]["metrics"]["test_error"]["mean"])
     m32 = np.array(runs["float32"]["metrics"]["test_error"]["mean"])
     assert not np.array_equal(m64, m32)
+    # The library in a plain process: the default run first, then float32 on request; the global switch is read
+    # after each run.
     code = ("import jax, collapse_theory as ct\nfrom simulations import linear_regression as L\n"
-            "r = L.simulate(ct.accumulate(), 3, key=jax.random.key(0), seeds=8, d=3, T=12, keep_values=True{})\n"
-            "print(r.config['dtype'], r.values['test_error'].dtype, jax.config.jax_enable_x64)\n")
-    for dtype, extra in (("float64", ""), ("float32", ", dtype='float32'")):
-        done = subprocess.run([sys.executable, "-c", code.format(extra)], capture_output=True, text=True,
-                              timeout=240, cwd=ROOT)
-        assert done.returncode == 0, done.stderr
-        recorded, _, global_x64 = done.stdout.split()
-        assert recorded == dtype and global_x64 == "False"  # the library never flips the global switch
+            "for extra in ({}, {'dtype': 'float32'}):\n"
+            "    r = L.simulate(ct.accumulate(), 3, key=jax.random.key(0), seeds=8, d=3, T=12, keep_values=True,"
+            " **extra)\n"
+            "    print(r.config['dtype'], r.values['test_error'].dtype, jax.config.jax_enable_x64)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=240, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    lines = [line.split() for line in done.stdout.splitlines()]
+    assert [recorded for recorded, *_ in lines] == ["float64", "float32"]
+    assert all(global_x64 == "False" for *_, global_x64 in lines)  # the library never flips the global switch
 
 
 def test_regime_json_round_trip_for_every_kind():

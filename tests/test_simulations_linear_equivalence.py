@@ -1,10 +1,6 @@
-"""Equivalences and contracts of the linear-regression Monte Carlo: engines, batching, devices, keys, CLI."""
+"""Equivalences and contracts of the linear-regression Monte Carlo: engines, batching, keys, CLI (devices: test_reliability_seeds)."""
 
 import json
-import os
-import subprocess
-import sys
-import textwrap
 
 import jax
 import numpy as np
@@ -53,9 +49,12 @@ def test_vmap_equals_loop_over_seeds(sampling):
     plan, args, _ = _prepare(ct.window(2), 5, engine="fast", fresh_design=False, Sigma=None, sampling=sampling,
                              test_points=0, **SMALL)
     one = jax.jit(trajectory(plan))
-    looped = np.stack([np.asarray(one(k, args)["test_error"]) for k in jax.random.split(KEY, seeds)])
+    keys = jax.random.split(KEY, seeds)  # keys with JAX's default, draws in the simulators' scope
+    with seeds_module.draws():
+        looped = np.stack([np.asarray(one(k, args)["test_error"]) for k in keys])
     batched = values(ct.window(2), seeds=seeds, sampling=sampling)
-    np.testing.assert_array_equal(batched, looped)
+    # The same draws; the unbatched program is another XLA program, which may round the last bit differently.
+    np.testing.assert_allclose(batched, looped, rtol=1e-13)
 
 
 def test_chunking_and_keys():
@@ -84,33 +83,6 @@ def test_no_recompilation_for_sigma2_key_or_regime_parameter():
         simulate(regime, 5, key=jax.random.key(i), seeds=4, d=3, T=7, sigma2=sigma2)
     simulate(ct.mix(0.3), 5, key=KEY, seeds=4, d=3, T=40, sigma2=1.0)             # T is a traced degree of freedom
     assert compiled._cache_size() == before
-
-
-_TWO_DEVICES = textwrap.dedent("""
-    import sys, jax, numpy as np
-    jax.config.update("jax_enable_x64", True)
-    import collapse_theory as ct
-    from simulations.linear_regression import simulate
-    assert jax.device_count() == 2, jax.device_count()
-    out = {}
-    for name, regime, sampling in [("acc", ct.accumulate(), None)]:
-        r = simulate(regime, 5, key=jax.random.key(7), seeds=5, d=3, T=7, sigma2=1.7, sampling=sampling,
-                     keep_values=True)
-        out[name] = r.values["test_error"]
-        out[name + "_mean"] = r.mean["test_error"]
-    np.savez(sys.argv[1], **out)
-""")
-
-
-def test_one_device_equals_two(tmp_path):
-    path = tmp_path / "two.npz"
-    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2", "JAX_PLATFORMS": "cpu"}
-    subprocess.run([sys.executable, "-c", _TWO_DEVICES, str(path)], check=True, env=env, timeout=300)
-    two = np.load(path)
-    for name, regime, sampling in [("acc", ct.accumulate(), None)]:
-        one = simulate(regime, 5, key=KEY, seeds=5, sampling=sampling, keep_values=True, **SMALL)
-        np.testing.assert_array_equal(two[name], one.values["test_error"])
-        np.testing.assert_array_equal(two[name + "_mean"], one.mean["test_error"])
 
 
 def test_grid_keys_points_independently():

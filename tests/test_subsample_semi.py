@@ -35,9 +35,9 @@ def test_agrees_with_literal_simulation(B):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("B", [30, 100, 300])
-def test_agrees_with_literal_simulation_longer(B):
-    _agree(B, 20, 1000, 300, key=1)
+def test_agrees_with_literal_simulation_longer():
+    # Twice the horizon at the budget of the paper's setting (B = T); the three budgets are checked above.
+    _agree(100, 20, 1000, 300, key=1)
 
 
 @pytest.mark.slow

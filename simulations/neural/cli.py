@@ -16,7 +16,6 @@ on the input happens before anything is written, so bad input leaves the disk as
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import json
 import sys

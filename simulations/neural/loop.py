@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import functools
 import time
-from pathlib import Path
 
 import equinox as eqx
 import jax

@@ -20,7 +20,6 @@ import queue
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import asdict
 
 from . import runs
