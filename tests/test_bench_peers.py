@@ -1,12 +1,14 @@
 """The benchmark's peer loops simulate the same processes as the engines they are timed against."""
 
 import numpy as np
+import pytest
 
 from benchmarks import bench_peers as bench
 from collapse_theory import linear_regression
 import collapse_theory as ct
 
 
+@pytest.mark.slow
 def test_peer_linear_replace_matches_theory():
     """Mean of ||w_N - w*||^2 over 300 peer seeds within 4 SE of sigma^2 d/(T-d-1) N (Eq. 4)."""
     rng = np.random.default_rng(1)

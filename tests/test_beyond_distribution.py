@@ -59,6 +59,7 @@ def test_conditional_band_covers_90_percent_given_X():
     assert_agrees(covered, np.sqrt(0.9 * 0.1 / runs), 0.9, what="conditional 90% band coverage")
 
 
+@pytest.mark.slow
 def test_unconditional_band_covers_90_percent_over_seeds():
     # The shared Monte Carlo engine, accumulate, 10^4 seeds (X redrawn per seed), d = 10, T = 20.
     d, T, n, seeds = 10, 20, 8, 10_000

@@ -13,6 +13,7 @@ from collapse_theory import cli, coefficients, optimize
 from collapse_theory.regimes import SYMBOLS
 
 
+@pytest.mark.slow
 def test_golden_ratio_at_k_1():
     best = optimize.optimize("fresh-real", ratio=1.0)
     assert abs(best.value - (math.sqrt(5) - 1) / 2) < 1e-6

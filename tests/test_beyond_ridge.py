@@ -27,6 +27,7 @@ def test_least_squares_is_the_paper_formula_given_X(regime):
     assert np.max(out["bias"]) < 1e-20
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("regime", [ct.replace(), ct.accumulate(), ct.window(3, temperature=0.7), ct.mix(0.3)],
                          ids=lambda r: r.label)
 @pytest.mark.parametrize("lam", [0.0, 5.0])
@@ -77,6 +78,7 @@ def test_ridge_trades_variance_for_bias_and_stops_replace_diverging():
     assert long[-1] == pytest.approx(ridge.replace_ridge_limit(X=X, w_star=W_STAR, ridge=5.0), rel=1e-9)
 
 
+@pytest.mark.slow
 def test_fresh_design_accumulate_matches_the_shared_engine():
     from simulations import linear_regression as engine
 

@@ -55,6 +55,7 @@ def test_invalid_input():
         subsample_linear.linear_approximation(ct.accumulate_subsample(5), 5, d=10, T=100)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("d, T, B, tau, n, seeds", [(10, 100, 100, 1.0, 100, 512), (1, 10, 25, 0.7, 30, 1024),
                                                     (1, 20, 7, 1.0, 30, 1024)])
 def test_gaussian_mean_matches_monte_carlo(d, T, B, tau, n, seeds):
@@ -66,6 +67,7 @@ def test_gaussian_mean_matches_monte_carlo(d, T, B, tau, n, seeds):
     assert_within_4se(result, theory, "mean_error", f"T={T} B={B} tau={tau}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("B, tau, n, seeds", [(100, 1.0, 100, 256), (100, 0.5, 40, 256), (300, 1.0, 8, 1024)])
 def test_linear_regression_lower_bound_against_the_shared_engine(B, tau, n, seeds):
     # d = 10, T = 100 on simulations.linear_regression: the proven lower bound holds (within 4 SE) at every
@@ -93,6 +95,7 @@ def test_lower_bound_is_at_least_accumulate_and_exact_within_the_budget():
     assert limit == pytest.approx(ct.linear_regression.limit(ct.accumulate(temperature=0.5), d=10, T=100), rel=1e-12)
 
 
+@pytest.mark.slow
 def test_orthonormal_design_factorises_the_error():
     # E_test = E ||delta_U||^2 / (T - d - 1): two independent runs, Gaussian and orthonormal design, agree within
     # the standard error of their difference.
@@ -106,6 +109,7 @@ def test_orthonormal_design_factorises_the_error():
     assert_agrees(diff, se, 0.0, what="orthonormal - (T-d-1) gaussian")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sampling", ["wishart", "labels"])
 def test_orthonormal_design_gives_sigma2_d_F_n(sampling):
     # With U^T U = I every paper regime's error is sigma^2 d F_n: the factorisation without the kappa factor.

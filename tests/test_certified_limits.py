@@ -77,6 +77,7 @@ def test_reference_steps_match_the_exact_recursion():
                            .denominator) < mpmath.mpf(10) ** -45
 
 
+@pytest.mark.slow
 @settings(max_examples=15)
 @given(kind=st.sampled_from(["replace", "replace-multiple", "accumulate"]), tau=st.sampled_from(TAUS),
        unbiased=st.booleans(), d=st.integers(1, 20), T=SIZES)
@@ -138,6 +139,7 @@ def _linear_factor(regime):
     return mpmath.mpf(1) if tau2 == 0 else mpmath.inf  # replace, replace-multiple, window, lambda = 0, w = 0
 
 
+@pytest.mark.slow
 @settings(max_examples=40)
 @given(kind=st.sampled_from(["replace", "accumulate", "replace-multiple", "window", "mix", "fresh-real"]),
        tau=st.sampled_from([0.0, 0.5, 1.0, 1.5]), fraction=st.sampled_from([0.0, 0.1, 0.3, 0.999, 1.0]),

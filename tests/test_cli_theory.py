@@ -59,6 +59,7 @@ def test_fresh_real_at_the_golden_ratio(capsys):
     assert obj["metrics"]["test_error"] == pytest.approx(KAPPA * w, rel=1e-12)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("argv", [
     ["--regime", "replace"], ["--regime", "accumulate"], ["--regime", "replace-multiple"],
     ["--regime", "window", "--window", "2"], ["--regime", "window", "--window", "3"], ["--regime", "mix"],
@@ -113,6 +114,7 @@ bad_argv = st.one_of(
 )
 
 
+@pytest.mark.slow
 # capsys is read after every call, so sharing it across examples is safe.
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(bad_argv, st.sampled_from(["error", "limit", "formula"]))
@@ -143,6 +145,7 @@ def test_regime_option_that_does_not_apply(capsys):
     assert code == 2 and "takes no window" in err
 
 
+@pytest.mark.slow
 def test_console_script_and_module_entry_points():
     for argv in (["collapse-theory"], [sys.executable, "-m", "collapse_theory"]):
         exe = argv if argv[0] != "collapse-theory" else [str(__import__("pathlib").Path(sys.executable).with_name(
@@ -164,6 +167,7 @@ def test_help_shows_an_example(capsys, command):
     assert "example: collapse-theory " + command in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_a_repeated_simulate_process_loads_its_compiled_simulator(tmp_path):
     # A real process keeps JAX's compiled simulators under $COLLAPSE_THEORY_CACHE/xla; the second, identical
     # command loads them and prints the same numbers bit for bit.

@@ -1,8 +1,11 @@
 """The discrete figure builds from the real theory and simulator, and a second build reads the cache."""
 
+import pytest
+
 from figures import discrete
 
 
+@pytest.mark.slow
 def test_discrete_figure_builds_and_reuses_its_cache(tmp_path):
     written = discrete.main(fast=True, out=tmp_path / "out", data=tmp_path / "data")
     assert sorted(p.name for p in written) == ["discrete.pdf", "discrete.png"]

@@ -13,6 +13,7 @@ from conftest import assert_agrees
 SEEDS = 2000
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("regime", [replace(), accumulate(), accumulate_subsample(50)], ids=lambda r: r.label)
 def test_monte_carlo_matches_the_exact_theory(regime):
     n, K, T = 50, 10, 100
@@ -27,6 +28,7 @@ def test_monte_carlo_matches_the_exact_theory(regime):
         assert_agrees(result.mean[metric], se, values, what=f"{regime.label} {metric}")
 
 
+@pytest.mark.slow
 def test_non_uniform_truth_and_replace_seeds_reach_total_collapse():
     p0 = (0.7, 0.2, 0.1)
     result = S.simulate(replace(), 40, key=jax.random.key(3), seeds=SEEDS, K=3, T=12, p0=p0)
@@ -36,6 +38,7 @@ def test_non_uniform_truth_and_replace_seeds_reach_total_collapse():
     assert theory["total_collapse"][-1] > 0.9
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("T", [10, 50])
 def test_expected_iteration_of_total_collapse(T):
     """K = 2: the exact chain value within 4 SE of 10^4 seeds; the diffusion value is off by a few percent."""

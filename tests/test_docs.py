@@ -73,6 +73,7 @@ def test_every_code_block_is_executed():
     assert not unknown, "code blocks that make test would not run (use pycon or console): " + ", ".join(unknown)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", [p for p in PAGES if any(_blocks(p, "pycon"))], ids=_ids)
 def test_python_examples(path):
     parser = doctest.DocTestParser()
@@ -101,6 +102,7 @@ def _commands(body: str):
         yield command, "\n".join(expected)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", [p for p in PAGES if any(_blocks(p, "console"))], ids=_ids)
 def test_console_examples(path):
     env = {**os.environ, "JAX_PLATFORMS": "cpu", "MPLBACKEND": "Agg", "COLUMNS": "100",

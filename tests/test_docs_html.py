@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+#: One sphinx build of the whole site (about a minute and a half): outside `make test-fast`.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 sys.path[:0] = [str(DOCS / "_ext"), str(ROOT)]

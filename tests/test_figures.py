@@ -13,6 +13,7 @@ from figures.sources import MissingData
 from simulations.result import Result
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [name for name in FIGURES if not name.startswith("neural-")])
 def test_figure_fast_mode_writes_png_and_pdf(name, tmp_path):
     before = dict(matplotlib.rcParams)
@@ -44,6 +45,7 @@ def test_compare_draws_theory_on_top_of_simulation():
     assert ax.get_yscale() == "log"
 
 
+@pytest.mark.slow
 def test_save_is_deterministic(tmp_path):
     with plotting.styled():
         fig, ax = plotting.subplots()

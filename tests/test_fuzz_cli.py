@@ -106,6 +106,7 @@ def simulation_calls(draw):
     return argv
 
 
+@pytest.mark.slow
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(argv=theory_calls())
 def test_theory_commands_keep_the_contract(argv, capsys):
@@ -150,6 +151,7 @@ def test_found_inputs_get_a_clean_answer(argv, capsys):
     _assert_contract([*argv, "--json"] if argv else ["(none)"], status, out, err)
 
 
+@pytest.mark.slow
 def test_64_bit_seeds_are_not_aliased(capsys):
     base = ["simulate", "--regime", "accumulate", "--d", "3", "--T", "12", "--n", "3", "--seeds", "32", "--json"]
     runs = []

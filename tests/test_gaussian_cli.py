@@ -34,6 +34,7 @@ def test_limit_and_formula(capsys):
     assert code == 0 and "sin(pi/sqrt(T))" in out  # Euler's product, found by sympy
 
 
+@pytest.mark.slow
 def test_check_reports_z_for_every_metric_with_theory(capsys):
     code, out, _ = run(capsys, "check", "--model", "gaussian", "--regime", "accumulate", "--d", "3", "--T", "12",
                        "--n", "8", "--seeds", "500", "--json", "--quiet")

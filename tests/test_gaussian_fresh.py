@@ -15,6 +15,7 @@ from conftest import assert_agrees
 w, k, tau = SYMBOLS["real_weight"], SYMBOLS["ratio"], SYMBOLS["temperature"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("unbiased", [False, True])
 @pytest.mark.parametrize("weight, ratio, temperature", [(0.3, 1.0, 1.0), (0.5, 2.0, 1.0), (0.4, 0.5, 0.8),
                                                         (0.6, 1.0, 1.2)])
@@ -26,6 +27,7 @@ def test_fixed_point_is_the_limit_of_the_exact_recursion(weight, ratio, temperat
         assert late[metric][-1] == pytest.approx(point[metric], rel=1e-12)
 
 
+@pytest.mark.slow
 def test_ml_fixed_point_by_hand_and_its_scaling():
     one = {tau: 1, k: 1}
     e = {m: x.subs(one) for m, x in F.fixed_point_expressions(False).items()}
@@ -44,6 +46,7 @@ def test_no_fixed_point_without_fresh_data():
         F.fixed_point(replace(), d=2, T=100)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("alpha, unbiased", [(0.05, False), (0.2, False), (0.5, False), (0.2, True)])
 def test_monte_carlo_reaches_the_fixed_point(alpha, unbiased):
     """Every iteration within 4 SE of the exact recursion, and iteration 200 within 4 SE of the fixed point

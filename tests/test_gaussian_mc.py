@@ -34,6 +34,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("regime,engine,unbiased,seeds", CASES,
                          ids=[f"{c[0].label}-{c[1]}-{'unbiased' if c[2] else 'ml'}" for c in CASES])
 def test_monte_carlo_agrees_with_theory(regime, engine, unbiased, seeds):
@@ -47,6 +48,7 @@ def test_monte_carlo_agrees_with_theory(regime, engine, unbiased, seeds):
     assert ("kl" in theory) == (regime.kind in ("replace", "replace-multiple"))
 
 
+@pytest.mark.slow
 def test_subsample_with_a_budget_of_the_whole_pool_is_accumulate():
     """budget >= nT fits the whole pool: the pool engine reproduces the literal accumulate engine, same noise."""
     kwargs = dict(key=jax.random.key(3), seeds=6, d=D, T=T, engine="literal", keep_values=True, chunk=CHUNK)
@@ -59,6 +61,7 @@ def test_subsample_with_a_budget_of_the_whole_pool_is_accumulate():
 SUBSAMPLE_CASES = [(T, 1.0, False), (T, 1.0, True), (2 * T + 5, 0.8, False)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("budget,tau,unbiased", SUBSAMPLE_CASES)
 def test_subsample_agrees_with_the_exact_subset_recursion(budget, tau, unbiased):
     """Mean error and trace ratio of accumulate-subsample against :func:`collapse_theory.subsample.gaussian_family`
@@ -75,6 +78,7 @@ def test_subsample_agrees_with_the_exact_subset_recursion(budget, tau, unbiased)
         assert trace < G.errors(accumulate(temperature=tau), N, d=D, T=T)["cov_trace_ratio"][-1]
 
 
+@pytest.mark.slow
 def test_same_key_same_bits_and_vmap_equals_a_loop_over_seeds():
     kwargs = dict(key=jax.random.key(7), seeds=10, d=D, T=T, keep_values=True)
     a = S.simulate(mix(0.3), N, chunk=CHUNK, **kwargs)

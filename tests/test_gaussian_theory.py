@@ -46,6 +46,7 @@ def test_numeric_values_equal_the_float_recursion(regime):
         np.testing.assert_allclose(out[metric], rec[metric], rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.slow
 def test_sympy_closes_the_accumulate_mean_error_sum():
     """Gosper's algorithm telescopes the accumulate sum: the closed form equals the exact recursion."""
     closed = G.mean_error_expression(accumulate(), evaluate=True)
@@ -80,6 +81,7 @@ def test_accumulate_limit_is_eulers_sine_product(T):
     assert t[-1] == pytest.approx(math.sin(math.pi * a) / (math.pi * a), rel=2 / 20000)
 
 
+@pytest.mark.slow
 def test_limits():
     T, d = 20, 3
     assert G.limits(replace(), d=d, T=T) == {"mean_error": pytest.approx(d), "cov_trace_ratio": 0.0, "kl": math.inf}

@@ -100,6 +100,7 @@ def test_bad_input(call):
 
 # -- Monte Carlo ------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("regime", [replace(), accumulate(), mix(0.3), window(3)], ids=lambda r: r.label)
 def test_monte_carlo_agrees_with_theory_1d(regime):
     """All four share one compilation (same pool layout); the held-out NLL rides along, checked finite."""
@@ -108,6 +109,7 @@ def test_monte_carlo_agrees_with_theory_1d(regime):
     assert np.all(np.isfinite(result.mean["nll"]))
 
 
+@pytest.mark.slow
 def test_monte_carlo_agrees_with_theory_on_two_moons():
     result = S.simulate(accumulate(), N, key=jax.random.key(2), seeds=2000, T=T, bandwidth=H, dataset="moons",
                         chunk=CHUNK)
@@ -123,6 +125,7 @@ def test_held_out_nll_rises_under_replace_more_than_under_accumulate():
     assert gap > 4 * math.hypot(rep.se["nll"][-1], acc.se["nll"][-1])
 
 
+@pytest.mark.slow
 def test_scott_bandwidth_at_the_first_iteration():
     """Iteration 1, N(0, 1) truth: h_1 = s_1 T^(-1/5), so E variance_ratio_1 = ((T-1)/T)(1 + T^(-2/5)) exactly."""
     result = S.simulate(replace(), N, key=jax.random.key(4), seeds=2000, T=T, bandwidth=H, bandwidth_rule="scott",
@@ -131,6 +134,7 @@ def test_scott_bandwidth_at_the_first_iteration():
     assert_agrees(result.mean["variance_ratio"][:1], result.se["variance_ratio"][:1], want, what="Scott h_1")
 
 
+@pytest.mark.slow
 def test_snapshots_and_same_key_same_bits():
     snaps = S.snapshots(accumulate(), [1, 3], key=jax.random.key(5), T=T, bandwidth=H, dataset="circles")
     again = S.snapshots(accumulate(), [3, 1], key=jax.random.key(5), T=T, bandwidth=H, dataset="circles")

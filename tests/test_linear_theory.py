@@ -45,6 +45,7 @@ def test_series_increases_stays_below_pi2_over_6_with_gap_between_1_over_n_plus_
     assert 1 / (k + 1) < gap < 1 / k
 
 
+@pytest.mark.slow
 @given(st.integers(1, 60))
 def test_series_equals_sum_of_inverse_squares_exactly(k):
     exact = sum(Fraction(1, i * i) for i in range(1, k + 1))
@@ -99,6 +100,7 @@ def _equal(expr, value: Fraction) -> bool:
     return expr == exact or sp.simplify(expr - exact) == 0
 
 
+@pytest.mark.slow
 @settings(max_examples=20)
 @given(regimes())
 def test_every_closed_form_equals_its_coefficient_recursion_in_rationals(regime):
@@ -107,6 +109,7 @@ def test_every_closed_form_equals_its_coefficient_recursion_in_rationals(regime)
         assert _equal(closed.subs(n, k), value), (regime, k)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("regime", [ct.mix(0.3), ct.fresh_real(0.25, 2.0, temperature=0.5), ct.window(2),
                                     ct.accumulate(temperature=0.5), ct.replace_multiple(temperature=2.0)])
 def test_symbolic_form_with_values_substituted_equals_the_recursion(regime):
@@ -140,6 +143,7 @@ def test_paper_closed_forms():
     assert r"\frac{\pi^{2}}{6}" in latex(limit_factor(ct.accumulate()))
 
 
+@pytest.mark.slow
 def test_limits_of_stationary_regimes():
     lam, tau, w, k = (SYMBOLS[f] for f in ("real_fraction", "temperature", "real_weight", "ratio"))
     mix = 1 + tau**2 * (1 - lam) ** 2 / (1 - (1 - lam) ** 2)
@@ -151,6 +155,7 @@ def test_limits_of_stationary_regimes():
     assert limit_factor(ct.replace(temperature=0.0)) == 1
 
 
+@pytest.mark.slow
 def test_golden_ratio_optimum_of_fresh_real():
     w, k = SYMBOLS["real_weight"], SYMBOLS["ratio"]
     stationary = limit_factor(ct.fresh_real(0.5, 1.0), symbolic=True).subs(SYMBOLS["temperature"], 1)
@@ -165,6 +170,7 @@ def test_golden_ratio_optimum_of_fresh_real():
 
 # -- numerics: lambdify == sympy, jax traces -----------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("regime", [ct.replace(), ct.accumulate(), ct.replace_multiple(), ct.mix(0.3),
                                     ct.fresh_real(0.618, 1.0), ct.window(3), ct.accumulate(temperature=0.3)])
 def test_lambdified_numpy_and_jax_equal_sympy(regime):
@@ -222,6 +228,7 @@ def test_wide_windows_are_evaluated_from_the_recursion():
     np.testing.assert_allclose(values[:6], lr.test_error(ct.accumulate(), 6, d=10, T=100, sigma2=2.0), rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_window_3_is_real_and_exact_and_differentiable():
     closed = error_factor(ct.window(3))
     assert not closed.has(sp.I)
@@ -239,6 +246,7 @@ def test_window_3_is_real_and_exact_and_differentiable():
                                lr.test_error(ct.window(3), 5, d=10, T=100), rtol=1e-14)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("k", [4, 5, 7])
 def test_wide_window_growth_rate_and_limit(k):
     rate = float(lr.growth_rate(ct.window(k, temperature=0.5)).subs({d: 10, T: 100, sigma2: 1}))

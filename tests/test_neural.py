@@ -26,6 +26,7 @@ FAST_RUNS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", sorted(FAST_RUNS))
 def test_fast_run_of_every_kind(kind, tmp_path, capsys):
     regime, labels, names = FAST_RUNS[kind]
@@ -54,6 +55,7 @@ def test_fast_run_of_every_kind(kind, tmp_path, capsys):
         assert samples.min() >= 0 and samples.max() <= 1  # digits in the real data's range
 
 
+@pytest.mark.slow
 def test_lm_on_a_text_file(tmp_path, capsys):
     text = tmp_path / "story.txt"
     text.write_text("the cat sat on the mat. the dog ran to the cat. " * 40, encoding="utf-8")
@@ -67,6 +69,7 @@ def test_lm_on_a_text_file(tmp_path, capsys):
     assert result["metrics"]["test_loss"][0] < math.log(13)
 
 
+@pytest.mark.slow
 def test_greedy_sampling_collapses_to_one_sequence(tmp_path):
     task = lm.build("fast")
     loop.run(task, regimes.replace(temperature=0.0), seed=0, iterations=1, run_dir=tmp_path)
@@ -81,6 +84,7 @@ class _Killed(Exception):
     pass
 
 
+@pytest.mark.slow
 def test_interrupted_run_resumes_to_identical_numbers(tmp_path):
     task, regime = vae.build("fast"), regimes.accumulate()
     reference = loop.run(task, regime, seed=3, iterations=3, run_dir=tmp_path / "reference")

@@ -31,6 +31,7 @@ def _fabricate(root, kind):
                                                         "metrics": metrics}))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["vae", "diffusion", "lm"])
 def test_neural_figure_from_finished_runs(kind, tmp_path, monkeypatch):
     import importlib

@@ -36,6 +36,7 @@ def test_epochs_protocol_scales_steps_with_the_pool():
     assert [loop.iteration_steps(acc, g, T, "steps") for g in (1, 2, 3, 4)] == [300] * 4
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["vae", "diffusion", "lm"])
 def test_epochs_protocol_runs_for_every_kind(kind, tmp_path, capsys):
     code = main(["neural", "--kind", kind, "--regime", "accumulate", "--iterations", "2", "--fast", "--compute",
@@ -58,6 +59,7 @@ def test_bad_compute_and_model_size_are_one_error_line(tmp_path, capsys):
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.slow
 def test_pool_trains_missing_runs_once(tmp_path):
     specs = [runs.Spec("vae", "replace", 0)]
     lines = []

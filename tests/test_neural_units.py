@@ -35,6 +35,7 @@ def test_stationary_law_is_stationary(source):
     assert ((source.probs > 0).sum(axis=1) == 4).all()
 
 
+@pytest.mark.slow
 def test_entropy_rate_matches_sampled_log_loss(source):
     """-log P(x_t | context) over stationary samples averages to H (2,000 sequences of 40 tokens, key 0)."""
     seqs = source.sample(jax.random.PRNGKey(0), 2000, 40)
@@ -67,6 +68,7 @@ class _Oracle(eqx.Module):
         return jnp.concatenate([head, jnp.log(self.probs[ctx])], axis=0)
 
 
+@pytest.mark.slow
 def test_exact_model_has_zero_kl_and_entropy_rate_loss(source):
     seqs = source.sample(jax.random.PRNGKey(2), 1000, 24)
     oracle = _Oracle(jnp.asarray(source.probs), source.vocab, source.order)
@@ -165,6 +167,7 @@ def test_run_dir_refuses_foreign_or_different_runs(tmp_path):
     assert int(back[1]) == 7
 
 
+@pytest.mark.slow
 def test_transformer_is_causal_and_cached_decoding_matches_the_full_pass():
     """Step-by-step decoding with the key/value cache gives the full forward pass's log-probabilities."""
     model = eqx.filter_jit(lambda k: lm.GPT(5, 8, 2, 2, 16, key=k))(jax.random.PRNGKey(0))

@@ -42,6 +42,7 @@ def _cli(argv, capsys):
     return status, out, err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family, kind", PAIRS, ids=[f"{f.name}-{k.name}" for f, k in PAIRS])
 def test_theory_commands_round_trip(family, kind, capsys):
     """error and limit answer in JSON (or refuse cleanly) according to the family's declared standing."""
@@ -66,6 +67,7 @@ def test_theory_commands_round_trip(family, kind, capsys):
         assert err.startswith("error: ") and err.count("\n") == 1, err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", kinds.kinds(), ids=lambda k: k.name)
 def test_linear_closed_form_equals_recursion_exactly(kind):
     """The sympy closed form equals the coefficient recursion in exact rationals (every fixed-design kind)."""
@@ -139,6 +141,7 @@ def test_theory_source_names_no_simulator():
     assert not offenders, offenders
 
 
+@pytest.mark.slow
 def test_simulate_json_is_float64_by_default_and_float32_on_request():
     """A subprocess (the user's view, no test configuration): dtype recorded, per-seed values of that precision."""
     argv = [sys.executable, "-m", "collapse_theory", "simulate", "--regime", "accumulate", "--d", "3", "--T", "12",
@@ -175,6 +178,7 @@ def test_regime_json_round_trip_for_every_kind():
         assert repr(regime).startswith(f"Regime({kind.name!r}")
 
 
+@pytest.mark.slow
 def test_check_exits_1_on_an_honest_disagreement(capsys, monkeypatch):
     """A deliberately wrong theory (the replace error scaled by 1.1) fails check with the iterations listed."""
     from collapse_theory import linear_regression
@@ -187,6 +191,7 @@ def test_check_exits_1_on_an_honest_disagreement(capsys, monkeypatch):
     assert status == 1 and "iteration" in err and err.startswith("error: ")
 
 
+@pytest.mark.slow
 def test_check_warns_where_the_variance_is_infinite(capsys):
     status, out, err = _cli(["check", "--regime", "replace", "--d", "2", "--T", "5", "--n", "4", "--seeds", "2000",
                              "--quiet", "--json"], capsys)
@@ -195,6 +200,7 @@ def test_check_warns_where_the_variance_is_infinite(capsys):
     assert "error_factor" in json.loads(out)["metrics"]
 
 
+@pytest.mark.slow
 def test_check_passes_at_the_readme_configuration(capsys):
     """`check`'s own example (the README's): the theory holds, so exit 0 with every |z| within 4."""
     from collapse_theory.cli import plugins

@@ -89,6 +89,7 @@ def reference(tmp_path_factory):
     return task, regime, root, loop.run(task, regime, seed=5, iterations=2, run_dir=root)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, how, retrains", [
     ("result.json", "truncated", False),
     ("iteration-01/samples.npy", "one bit", False),

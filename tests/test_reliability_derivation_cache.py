@@ -135,6 +135,7 @@ def _derived():
             yield from (expr, limit)
 
 
+@pytest.mark.slow
 def test_every_derived_expression_round_trips(monkeypatch):
     monkeypatch.setenv("COLLAPSE_THEORY_CACHE", "off")
     count = 0

@@ -61,6 +61,7 @@ def _moments(key, arg):
     return {"x": jax.random.normal(key, (3,)) + arg}
 
 
+@pytest.mark.slow
 def test_run_streams_and_matches_one_materialised_split():
     key = jax.random.key(11)
     result = seeds.run(_moments, 0.0, key=key, seeds=1000, chunk=96, keep_values=True)

@@ -35,6 +35,7 @@ OWN_SHAPES = [ct.window(5), ct.fresh_real(0.618, 1.0), ct.fresh_real(0.5, 2.0)]
 GRID = [(d, T, s2) for d in (1, 10, 32) for T in (d + 3, 100, 1000) for s2 in (0.01, 1.0, 100.0)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("regime", ONE_STEP + OWN_SHAPES, ids=lambda r: r.label)
 def test_theory_grid(regime):
     """Default fast engine (wishart sampling) on the d x T x sigma^2 grid, 1000 seeds, 6 iterations.
@@ -57,6 +58,7 @@ def test_theory_grid(regime):
             assert_within(result.mean["test_error"], result.se["test_error"], exact, where)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("regime, sampling", [(ct.replace_multiple(), "labels"), (ct.fresh_real(0.6, 0.5), "projected")],
                          ids=lambda x: getattr(x, "label", x))
 def test_theory_row_samplings(regime, sampling):
@@ -69,6 +71,7 @@ def test_theory_row_samplings(regime, sampling):
                   f"{regime.label}, {sampling}")
 
 
+@pytest.mark.slow
 def test_replace_growth_rate_is_sigma2_kappa():
     """Per-seed least-squares slope of error against n; its mean is sigma^2 kappa (E error = sigma^2 kappa n)."""
     d, T, n, s2 = 10, 100, 40, 3.0
@@ -94,6 +97,7 @@ def test_accumulate_plateau_below_pi2_over_6():
                   "accumulate growth from n = 20 to 40 (paired by seed)")
 
 
+@pytest.mark.slow
 def test_test_mse_agrees_with_test_error():
     """The held-out MSE on noiseless test points has the same mean as the exact Sigma-norm error."""
     d, T, n = 3, 10, 5
@@ -106,6 +110,7 @@ def test_test_mse_agrees_with_test_error():
     assert_within(result.mean["test_mse"], result.se["test_mse"], theory, "test_mse")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sampling", ["wishart", "labels"])
 def test_fresh_design(sampling):
     """A new design each iteration: replace is still sigma^2 kappa n; accumulate stays at or below the fixed-design
@@ -124,6 +129,7 @@ def test_fresh_design(sampling):
     assert mean[-1] + Z_MAX * se[-1] < fixed[-1], "fresh designs should lower accumulate's error"
 
 
+@pytest.mark.slow
 def test_subsample_bounded_and_above_accumulate():
     """accumulate-subsample with a budget of T rows: above accumulate, far below replace, and levelling off."""
     d, T, n = 5, 20, 30

@@ -23,6 +23,7 @@ def values(regime, n=5, *, seeds=4, key=KEY, **options):
     return simulate(regime, n, key=key, seeds=seeds, keep_values=True, **{**SMALL, **options}).values["test_error"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("regime, fresh", [
     (ct.accumulate(temperature=0.7), False), (ct.replace_multiple(), False), (ct.fresh_real(0.6, 0.5), False),
     (ct.window(3), True),
@@ -35,6 +36,7 @@ def test_literal_equals_fast(regime, fresh):
     np.testing.assert_allclose(fast, literal, rtol=RTOL)
 
 
+@pytest.mark.slow
 def test_subsample_with_whole_pool_is_accumulate():
     """A budget of at least n T rows keeps the whole pool: the subsample fit is accumulate's, draw for draw."""
     n = 5
@@ -43,6 +45,7 @@ def test_subsample_with_whole_pool_is_accumulate():
     assert not np.allclose(values(ct.accumulate_subsample(SMALL["d"] + 2), n), whole)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sampling", ["wishart"])
 def test_vmap_equals_loop_over_seeds(sampling):
     seeds = 4
@@ -57,6 +60,7 @@ def test_vmap_equals_loop_over_seeds(sampling):
     np.testing.assert_allclose(batched, looped, rtol=1e-13)
 
 
+@pytest.mark.slow
 def test_chunking_and_keys():
     full = simulate(ct.accumulate(), 5, key=KEY, seeds=9, chunk=4, keep_values=True, **SMALL).values["test_error"]
     np.testing.assert_array_equal(values(ct.accumulate(), seeds=4), full[:4])       # chunking changes nothing
@@ -120,6 +124,7 @@ def run_cli(capsys, *argv):
     return code, out, err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("regime", ["accumulate", "replace"])
 def test_cli_simulate_matches_theory(capsys, regime):
     """Must-show 1: 2000 seeds, seed 7, d = 10, T = 100, n = 100: within 4 SE of the closed form at every n."""
@@ -136,6 +141,7 @@ def test_cli_simulate_matches_theory(capsys, regime):
     assert np.max(np.abs(z)) <= 4, f"max |z| = {np.max(np.abs(z)):.2f}"
 
 
+@pytest.mark.slow
 def test_cli_check_table_and_json(capsys):
     args = ["check", "--regime", "mix", "--real-fraction", "0.5", "--d", "4", "--T", "10", "--n", "6",
             "--seeds", "500", "--seed", "1"]
@@ -149,6 +155,7 @@ def test_cli_check_table_and_json(capsys):
     assert set(metric) == {"mean", "se", "theory", "z"} and len(metric["z"]) == 6
 
 
+@pytest.mark.slow
 def test_cli_subsample_with_budget(capsys):
     code, out, err = run_cli(capsys, "simulate", "--regime", "accumulate-subsample", "--budget", "10", "--d", "4",
                              "--T", "10", "--n", "6", "--seeds", "200", "--json")

@@ -28,6 +28,7 @@ def _agree(B, n, literal_seeds, semi_seeds, *, design="orthonormal", tau=1.0, ke
 N, SEMI_SEEDS = 10, 100
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("B", [30, 100, 300])
 def test_agrees_with_literal_simulation(B):
     # The literal engine draws every label; the semi-analytic one only the subsets (and U).

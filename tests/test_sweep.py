@@ -12,6 +12,9 @@ from simulations import sweep as sw
 from simulations.linear_regression import simulate
 from simulations.sweep_command import sweep as sweep_command
 
+#: Each grid compiles one program per cell shape: outside `make test-fast`.
+pytestmark = pytest.mark.slow
+
 KEY = jax.random.key(3)
 REGIMES = ("replace", "accumulate", "accumulate-subsample")
 GRID = {"ds": (3, 10), "Ts": (8, 16), "sigma2s": (0.1, 1.0, 10.0), "n": 6, "seeds": 64}
