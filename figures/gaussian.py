@@ -7,7 +7,7 @@ accumulate stays put) and KL(truth || fit) (closed form for replace only; the ot
 fresh-real with weight 0.2 on fresh real data settles at the fixed point of its moment map; accumulate-subsample
 with a budget of ``T`` points follows the exact subset recursion (:func:`collapse_theory.subsample.gaussian_family`).
 Theory dashed from :mod:`collapse_theory.gaussian`; Monte Carlo solid with a 95% band, 300 seeds,
-iterations 1..100.  About 10 s of CPU with an empty cache; ``fast=True``: 6 iterations, 32 seeds.
+iterations 1..100.  About 10 s of CPU with an empty cache; ``fast=True``: T = 30, 6 iterations, 32 seeds.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ METRICS = (
 
 def main(fast: bool = False, *, out=None, data=None) -> list:
     """Build ``gaussian.png`` and ``.pdf``."""
-    d, T, n, seeds = (2, 100, 6, 32) if fast else (2, 100, 100, 300)
+    d, T, n, seeds = (2, 30, 6, 32) if fast else (2, 100, 100, 300)
     # fresh-real: 20% fresh real data a generation; accumulate-subsample: a budget of T points from the pool
     regimes = (ct.replace(), ct.accumulate(), ct.accumulate_subsample(T), ct.fresh_real(0.2))
     curves = {r: (sources.theory(r, n, family="gaussian", d=d, T=T, data=data),
