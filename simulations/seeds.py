@@ -106,9 +106,10 @@ def draws():
 
     Keys (:func:`chunk_keys`, :func:`key_from_seed`) are made outside it, with JAX's default.  Inside, each
     seed's draws are the classic threefry stream of its key: the same numbers whatever the batch or the device
-    (every program is vmapped over keys and runs on one device), and an XLA compilation about four times faster
-    than the partitionable lowering, whose per-element counters dominate a simulator's compile time
-    (``benchmarks``).  A scoped setting, like the precision's: the caller's configuration is left alone.
+    (every program is vmapped over keys and runs on one device).  Its XLA compilation is faster: a vmapped
+    normal draw of 500 x 100 x 10 compiles 4x faster than under the partitionable lowering, a whole simulator
+    20-40% faster (linear accumulate 10.8 s -> 8.8 s, accumulate-subsample 10.5 s -> 6.4 s, on 2 cores).  A
+    scoped setting, like the precision's: the caller's configuration is left alone.
     """
     return jax.threefry_partitionable(False)
 
