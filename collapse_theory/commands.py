@@ -83,7 +83,7 @@ def _formula(args):
         else:
             print(f"{metric}(n) = {sp.sstr(expr)}")
             print(f"{metric}(oo) = {sp.sstr(lim)}")
-    if regime.kind == "accumulate-subsample":  # no finite-T closed form: say which case was printed
+    if not regime.has_closed_form:  # accumulate-subsample has none at finite T: say which case was printed
         c.note("the closed form of B = T as T -> oo; `error` gives the exact values at finite T and B")
 
 

@@ -52,13 +52,18 @@ METRICS = ("collision", "lost_categories", "total_collapse", "entropy")
 PARAMETERS = ("K", "T", "p0")
 
 
-def _kinds(*standings) -> tuple:
-    """The registered regime kinds whose standing for this family (collapse_theory.families) is among these."""
-    from . import kinds
+def _standing(kind) -> str:
+    """This family's registered standing for a regime kind (collapse_theory.families): exact, recursion, ..."""
     from .families import family
 
-    me = family(NAME)
-    return tuple(k.name for k in kinds.kinds() if me.standing_of(k) in standings)
+    return family(NAME).standing_of(kind)
+
+
+def _kinds(*standings) -> tuple:
+    """The registered regime kinds with one of these standings (for messages)."""
+    from . import kinds
+
+    return tuple(k.name for k in kinds.kinds() if _standing(k) in standings)
 
 #: Collision probability of the truth, ``sum_i p_{0i}^2`` (``1/K`` for the uniform die), and the number of sides.
 S0 = sp.Symbol("S_0", positive=True)
@@ -73,8 +78,10 @@ def check(regime: Regime, *, K=10, T=100, p0=None):
     """Validate; returns ``(K, T, p0)`` with ``p0`` a tuple of floats summing to one."""
     if not isinstance(regime, Regime):
         raise InvalidParameterError(f"regime must be a collapse_theory.Regime, got {type(regime).__name__}")
-    supported = _kinds("exact", "recursion", "bound", "simulation")
-    if regime.kind not in supported:
+    if _standing(regime.kind) == "none":
+        from .families import STANDINGS
+
+        supported = _kinds(*(s for s in STANDINGS if s != "none"))
         raise InvalidParameterError(f"the discrete family supports {', '.join(supported)}, got {regime.kind}")
     if regime.temperature != 1.0:
         raise InvalidParameterError("the discrete family samples at temperature 1 only (sampling p^(1/tau) "
@@ -126,7 +133,7 @@ def collision_factor(regime: Regime) -> sp.Expr:
 @functools.lru_cache(maxsize=None)
 def collision_expression(regime: Regime) -> sp.Expr:
     """``E sum_i p_{n i}^2`` in closed form (replace, accumulate): ``1 - (1 - S_0) a_1 prod_{k=2}^n a_k``."""
-    if regime.kind not in _kinds("exact"):
+    if _standing(regime.kind) != "exact":
         raise NoClosedFormError(f"the collision probability has a closed form under {', '.join(_kinds('exact'))}; "
                                 f"{regime.kind} is the exact recursion collapse_theory.discrete.subsample_step")
     first = _affine_in_q(_binomial_mean((_X / T) ** 2, _X, T, _q), _q)  # iteration 1: T draws from p_0
@@ -173,7 +180,8 @@ def collision(regime: Regime, n_max: int, *, T: int, S0, exact: bool = False):
     accumulate-subsample: the exact recursion of :func:`subsample_step`.
     """
     n_max = _validate.integer("n", n_max)
-    if regime.kind in _kinds("exact") and not exact:
+    closed = _standing(regime.kind) == "exact"
+    if closed and not exact:
         f = _collision_function(regime)
         return np.broadcast_to(np.asarray(f(np.arange(1, n_max + 1, dtype=np.float64), T, S0)), (n_max,)).copy()
     one = Fraction(1) if exact else 1.0
@@ -181,7 +189,7 @@ def collision(regime: Regime, n_max: int, *, T: int, S0, exact: bool = False):
     (An, Ad), (cn, cd) = _subsample_functions()
     gap, out = (one - S0) * (one - one / T), []  # 1 - Q_1: the real data, T draws from p_0
     for k in range(1, n_max + 1):
-        if regime.kind in _kinds("exact"):
+        if closed:
             if k > 1:
                 a = sp.Rational(collision_factor(regime).subs({_k: k, T_sym: T}))
                 gap *= ratio(int(a.p), int(a.q))

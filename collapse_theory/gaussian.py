@@ -229,10 +229,7 @@ def _subsample_formulas(regime: Regime, symbolic: bool) -> dict:
     if symbolic or regime.temperature not in (0, 1):
         raise NoClosedFormError("accumulate-subsample has a closed form (B = T, T -> oo) at temperature 0 or 1 "
                                 "only: the refit covariance's trace moves with the temperature otherwise; use error")
-    factor = subsample.large_population_factor(symbolic=False, temperature=regime.temperature).subs(subsample._n, n)
-    limit = subsample.large_population_limit(symbolic=False, temperature=regime.temperature)
-    scale = d / T
-    return {"mean_error": (sp.Mul(scale, factor, evaluate=False), sp.Mul(scale, limit, evaluate=False))}
+    return {"mean_error": subsample.large_population_mean_error(d / T, temperature=regime.temperature)}
 
 
 # -- numbers -------------------------------------------------------------------------------------------------------
@@ -346,6 +343,7 @@ def errors(regime: Regime, n: int, *, d: int = 10, T: int = 100, unbiased: bool 
     if regime.kind == "accumulate-subsample":  # the exact subset recursion (no KL: the pooled fit is no Wishart)
         from .subsample import gaussian_family
 
+        d, T, unbiased = _check(d, T, unbiased)
         return gaussian_family(regime, n, d=d, T=T, unbiased=unbiased)
     out = {"mean_error": mean_error(regime, n, d=d, T=T, unbiased=unbiased),
            "cov_trace_ratio": cov_trace_ratio(regime, n, T=T, unbiased=unbiased)}
@@ -395,18 +393,13 @@ def limit_bounds(regime: Regime, *, d: int = 10, T: int = 100, unbiased: bool = 
 def _subsample_limits(regime: Regime, d: int, T: int, unbiased: bool) -> dict:
     """accumulate-subsample: exact at ``tau = 0`` (every later fit is the first); otherwise the limit of the exact
     recursion by Richardson extrapolation, its bound an estimate (``proven=False``), refused beyond 1e-4 relative."""
-    from .subsample import gaussian_family, gaussian_family_limit_estimate
+    from .subsample import gaussian_family, gaussian_family_limit_estimate, resolved
 
     if regime.temperature == 0:
         first = gaussian_family(regime, 1, d=d, T=T, unbiased=unbiased)
         return {m: (float(v[0]), math.ulp(float(v[0])), True) for m, v in first.items()}
-    out = {}
-    for metric, (value, error) in gaussian_family_limit_estimate(regime, d=d, T=T, unbiased=unbiased).items():
-        if error > 1e-4 * abs(value):
-            raise NoClosedFormError(f"the accumulate-subsample limit at T={T}, B={regime.budget} is not resolved to "
-                                    f"1e-4 by extrapolation (estimated error {error:.2g}); use error with a large --n")
-        out[metric] = (value, max(error, math.ulp(value)), False)
-    return out
+    return {metric: resolved(value, error, regime, T=T)
+            for metric, (value, error) in gaussian_family_limit_estimate(regime, d=d, T=T, unbiased=unbiased).items()}
 
 
 def _exact_number(expr):

@@ -22,9 +22,8 @@ import sympy as sp
 
 from . import _validate, subsample
 from .derivation import error_factor, limit_factor
-from .errors import NoClosedFormError
 from .regimes import Regime
-from .symbolic import T, d, n, sigma2
+from .symbolic import T, d, sigma2
 
 __all__ = ["formulas", "errors", "limits", "limit_bounds", "mean_error"]
 
@@ -36,11 +35,8 @@ def _check(d_, T_, sigma2_):
 def formulas(regime: Regime, *, symbolic: bool = False) -> dict:
     """``{"mean_error": (closed form in n, limit)}``; for accumulate-subsample the ``B = T``, ``T -> oo`` form."""
     if not regime.has_closed_form:  # the closed form exists for B = T as T -> oo: printed for that case
-        factor = subsample.large_population_factor(symbolic=symbolic, temperature=regime.temperature)
-        limit = subsample.large_population_limit(symbolic=symbolic, temperature=regime.temperature)
-        scale = sigma2 * d / T
-        return {"mean_error": (sp.Mul(scale, factor.subs(subsample._n, n), evaluate=False),
-                               sp.Mul(scale, limit, evaluate=False))}
+        return {"mean_error": subsample.large_population_mean_error(sigma2 * d / T, temperature=regime.temperature,
+                                                                    symbolic=symbolic)}
     scale = sigma2 * d / T
     lim = limit_factor(regime, symbolic=symbolic)
     return {"mean_error": (sp.Mul(scale, error_factor(regime, symbolic=symbolic), evaluate=False),
@@ -75,11 +71,7 @@ def limit_bounds(regime: Regime, *, d: int = 10, T: int = 100, sigma2: float = 1
         value = float(sp.N(sp.Rational(s) * d_ / T_ * factor, 40))
         return {"mean_error": (value, math.ulp(value), True)}
     factor, error = subsample.limit_factor_estimate(regime, T=T_)
-    value, bound = s * d_ / T_ * factor, s * d_ / T_ * error
-    if bound > 1e-4 * abs(value):
-        raise NoClosedFormError(f"the accumulate-subsample limit at T={T_}, B={regime.budget} is not resolved to "
-                                f"1e-4 by extrapolation (estimated error {bound:.2g}); use error with a large --n")
-    return {"mean_error": (value, max(bound, math.ulp(value)), False)}
+    return {"mean_error": subsample.resolved(s * d_ / T_ * factor, s * d_ / T_ * error, regime, T=T_)}
 
 
 def limits(regime: Regime, *, d: int = 10, T: int = 100, sigma2: float = 1.0) -> dict:

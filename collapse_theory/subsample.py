@@ -38,7 +38,7 @@ import numpy as np
 import sympy as sp
 
 from . import _validate
-from .errors import InvalidParameterError
+from .errors import InvalidParameterError, NoClosedFormError
 from .regimes import SYMBOLS, Regime, _exact
 
 __all__ = [
@@ -51,6 +51,8 @@ __all__ = [
     "limit_factor_estimate",
     "large_population_factor",
     "large_population_limit",
+    "large_population_mean_error",
+    "resolved",
     "finite_population_correction",
 ]
 
@@ -264,6 +266,25 @@ def large_population_limit(*, symbolic: bool = True, temperature: float = 1.0) -
     """``lim_n F_n`` for ``B = T``, ``T -> oo``: ``6 - 8 tau^2 + (tau^2 - 1/2) pi^2`` (``pi^2/2 - 2`` at tau = 1)."""
     _, limit = _large_T_forms()
     return limit if symbolic else limit.subs(SYMBOLS["temperature"], _exact(temperature))
+
+
+def large_population_mean_error(scale, *, temperature: float = 1.0, symbolic: bool = False) -> tuple:
+    """``(scale F_n, scale F_oo)`` in ``n`` for ``B = T``, ``T -> oo``: the mean error ``formulas`` print
+    (``scale``: the unit of the error, ``sigma^2 d / T`` for the Gaussian-mean model)."""
+    from .symbolic import n
+
+    factor = large_population_factor(symbolic=symbolic, temperature=temperature).subs(_n, n)
+    limit = large_population_limit(symbolic=symbolic, temperature=temperature)
+    return sp.Mul(scale, factor, evaluate=False), sp.Mul(scale, limit, evaluate=False)
+
+
+def resolved(value: float, error: float, regime: Regime, *, T: int) -> tuple:
+    """``(value, bound, False)`` for an extrapolated limit, refused (:class:`NoClosedFormError`) unless the
+    estimated error is within 1e-4 relative."""
+    if error > 1e-4 * abs(value):
+        raise NoClosedFormError(f"the accumulate-subsample limit at T={T}, B={regime.budget} is not resolved to "
+                                f"1e-4 by extrapolation (estimated error {error:.2g}); use error with a large --n")
+    return value, max(error, math.ulp(value)), False
 
 
 def finite_population_correction(n_max: int, *, temperature: float = 1.0) -> list:
