@@ -30,7 +30,8 @@ What is derived, and how (``t_n := E tr Sigma_n / tr Sigma_0``, ``D_n``: the fit
   evaluated in float64 (or exact rationals).
 * accumulate-subsample: the exact recursion of :func:`collapse_theory.subsample.gaussian_family` for the mean error
   and the trace ratio (the subset's draws are independent of the data, so both stay linear in the second
-  moments); its ``B = T``, ``T -> oo`` closed form at ``tau`` in {0, 1}; KL by Monte Carlo only.
+  moments); its ``B = T``, ``T -> oo`` closed form at ``tau`` in {0, 1}; its finite-``T`` limit with a proven
+  bound for the ML fit at ``tau`` in {0, 1} (:mod:`collapse_theory.subsample_limit`); KL by Monte Carlo only.
 """
 
 from __future__ import annotations
@@ -392,14 +393,16 @@ def limit_bounds(regime: Regime, *, d: int = 10, T: int = 100, unbiased: bool = 
 
 def _subsample_limits(regime: Regime, d: int, T: int, unbiased: bool) -> dict:
     """accumulate-subsample: exact at ``tau = 0`` (every later fit is the first); otherwise the limit of the exact
-    recursion by Richardson extrapolation, its bound an estimate (``proven=False``), refused beyond 1e-4 relative."""
-    from .subsample import gaussian_family, gaussian_family_limit_estimate, resolved
+    recursion, proven for the ML fit at ``tau = 1``
+    (:func:`collapse_theory.subsample_limit.gaussian_family_limit_bounds`), else extrapolated (``proven=False``)
+    and refused beyond 1e-4 relative."""
+    from .subsample import gaussian_family
+    from .subsample_limit import gaussian_family_limit_bounds
 
     if regime.temperature == 0:
         first = gaussian_family(regime, 1, d=d, T=T, unbiased=unbiased)
         return {m: (float(v[0]), math.ulp(float(v[0])), True) for m, v in first.items()}
-    return {metric: resolved(value, error, regime, T=T)
-            for metric, (value, error) in gaussian_family_limit_estimate(regime, d=d, T=T, unbiased=unbiased).items()}
+    return gaussian_family_limit_bounds(regime, d=d, T=T, unbiased=unbiased)
 
 
 def _exact_number(expr):

@@ -20,7 +20,7 @@ import math
 import numpy as np
 import sympy as sp
 
-from . import _validate, subsample
+from . import _validate, subsample, subsample_limit
 from .derivation import error_factor, limit_factor
 from .regimes import Regime
 from .symbolic import T, d, sigma2
@@ -60,9 +60,8 @@ def errors(regime: Regime, n: int, *, d: int = 10, T: int = 100, sigma2: float =
 
 def limit_bounds(regime: Regime, *, d: int = 10, T: int = 100, sigma2: float = 1.0) -> dict:
     """``{"mean_error": (value, bound, proven)}``: exact for the fixed-pool regimes (one ulp, proven).
-    accumulate-subsample at finite ``T``: the recursion's limit by Richardson extrapolation, with the difference of
-    two extrapolation levels as the bound (``proven=False``: an estimate); refused where that estimate exceeds
-    1e-4 relative."""
+    accumulate-subsample at finite ``T``: the recursion's limit with a proven error bound
+    (:func:`collapse_theory.subsample_limit.limit_factor_bounds`)."""
     d_, T_, s = _check(d, T, sigma2)
     if regime.has_closed_form:
         factor = limit_factor(regime)
@@ -70,8 +69,7 @@ def limit_bounds(regime: Regime, *, d: int = 10, T: int = 100, sigma2: float = 1
             return {"mean_error": (math.inf, 0.0, True)}
         value = float(sp.N(sp.Rational(s) * d_ / T_ * factor, 40))
         return {"mean_error": (value, math.ulp(value), True)}
-    factor, error = subsample.limit_factor_estimate(regime, T=T_)
-    return {"mean_error": subsample.resolved(s * d_ / T_ * factor, s * d_ / T_ * error, regime, T=T_)}
+    return {"mean_error": subsample_limit.limit_factor_bounds(regime, T=T_, scale=s * d_ / T_)}
 
 
 def limits(regime: Regime, *, d: int = 10, T: int = 100, sigma2: float = 1.0) -> dict:

@@ -22,8 +22,9 @@ with ``b = b_n``, ``N = N_n``, ``W_n = T (1 + (n-1) tau^2)`` and updates ``U += 
 ``P += 2 (q U/b + P/n) + Q``, ``D += Q`` (each the exact expectation; no approximation).  Then
 ``E ||mu_n - mu||^2 = d sigma^2 Q_n``, which this module reports as the factor ``F_n = T Q_n`` (units of
 ``sigma^2 d / T``): ``F_n = sum_{i<=n} 1/i^2`` (accumulate) while ``nT <= B``.  O(1) work per iteration.
-The limit ``F_oo = lim F_n`` exists (``F_n - F_oo = O(1/n)``: ``P_n/n^2`` converges with increments
-``O(1/n^2)``); it is evaluated numerically by Richardson extrapolation of the recursion, not in closed form.
+The limit ``F_oo = lim F_n`` exists, ``F_n - F_oo = O(log n / n)`` (``P_n/n^2`` converges with increments
+``O(log n / n^2)``, as ``U_n`` grows like ``n log n``); :mod:`collapse_theory.subsample_limit` encloses it with a
+proven error bound.
 
 Linear regression with a shared design, where no closed form is known, is in
 :mod:`collapse_theory.subsample_linear`.
@@ -116,22 +117,18 @@ def factors(regime: Regime, n: int, *, T: int) -> np.ndarray:
 
 
 def limit_factor(regime: Regime, *, T: int) -> float:
-    """``lim F_n`` by Richardson extrapolation (``F_n = F_oo + a/n + o(1/n)``) of the exact recursion.
+    """``lim F_n``: the midpoint of the proven enclosure of :func:`collapse_theory.subsample_limit.certify`."""
+    from .subsample_limit import limit_factor_bounds
 
-    Evaluated at ``n1`` and ``2 n1`` with ``n1 >= 64 B/T``; the extrapolation error is below 1e-6 relative
-    in the tests' range (checked against a third level).
-    """
-    B = _budget(regime)
     T = _validate.integer("T", T)
-    n1 = _horizon(B, T)
-    values = T * _recursion(2 * n1, T, B, regime.temperature**2)[0]
-    return float(2.0 * values[2 * n1 - 1] - values[n1 - 1])
+    return float(limit_factor_bounds(regime, T=T)[0])
 
 
 def limit_factor_estimate(regime: Regime, *, T: int) -> tuple[float, float]:
     """``(F_oo, error estimate)``: Richardson on ``(2 n1, 4 n1)``, and its distance to the ``(n1, 2 n1)`` value.
 
-    An estimate of the extrapolation error, not a proven bound (the ``o(1/n)`` term is not bounded here).
+    An estimate, not a proven bound: it assumes ``F_n = F_oo + a/n + o(1/n)``, while the recursion's correction
+    is ``(a log n + c)/n``.  Only the fallback where :func:`collapse_theory.subsample_limit.certify` proves nothing.
     """
     B = _budget(regime)
     T = _validate.integer("T", T)
@@ -177,7 +174,7 @@ def gaussian_family(regime: Regime, n: int, *, d: int, T: int, unbiased: bool = 
 
 def gaussian_family_limit_estimate(regime: Regime, *, d: int, T: int, unbiased: bool = False) -> dict:
     """``{metric: (limit, error estimate)}`` for :func:`gaussian_family` by Richardson extrapolation, as
-    :func:`limit_factor_estimate` (an estimate of the extrapolation error, not a proven bound)."""
+    :func:`limit_factor_estimate` (an estimate, not a proven bound; the fallback where nothing is proven)."""
     n1 = _horizon(_budget(regime), T)
     values = gaussian_family(regime, 4 * n1, d=d, T=T, unbiased=unbiased)
     return {metric: _extrapolate(v, n1) for metric, v in values.items()}
@@ -191,7 +188,7 @@ def gaussian_mean_error(regime: Regime, n: int, *, d: int, T: int, sigma2: float
 
 
 def gaussian_mean_limit(regime: Regime, *, d: int, T: int, sigma2: float = 1.0) -> float:
-    """``lim E ||mu_n - mu||^2 = sigma^2 d F_oo / T`` (numerical limit of the exact recursion)."""
+    """``lim E ||mu_n - mu||^2 = sigma^2 d F_oo / T`` (the exact recursion's limit, :func:`limit_factor`)."""
     d = _validate.integer("d", d)
     sigma2 = _validate.positive("sigma2", sigma2)
     return sigma2 * d / T * limit_factor(regime, T=T)
@@ -279,8 +276,8 @@ def large_population_mean_error(scale, *, temperature: float = 1.0, symbolic: bo
 
 
 def resolved(value: float, error: float, regime: Regime, *, T: int) -> tuple:
-    """``(value, bound, False)`` for an extrapolated limit, refused (:class:`NoClosedFormError`) unless the
-    estimated error is within 1e-4 relative."""
+    """``(value, bound, False)`` for an extrapolated (unproven) limit, refused (:class:`NoClosedFormError`)
+    unless the estimated error is within 1e-4 relative."""
     if error > 1e-4 * abs(value):
         raise NoClosedFormError(f"the accumulate-subsample limit at T={T}, B={regime.budget} is not resolved to "
                                 f"1e-4 by extrapolation (estimated error {error:.2g}); use error with a large --n")
