@@ -243,8 +243,10 @@ def certify(T: int, B: int, temperature: float, refit: str | None = None) -> Cer
     if temperature != 0 and not 1e-100 < t2 < 1e100:  # tau^2 must be a normal float (no underflow to 0)
         return None
     tau2 = _tau2(temperature)
-    state = _State(T, B, tau2, refit)
     n0 = max(MIN_N0, 16 * (-(-B // T)) + 1)
+    if n0 > MAX_N0:  # the pool outgrows the budget too late for the pre-run's cost
+        return None
+    state = _State(T, B, tau2, refit)
     while True:
         state.advance(n0 - 1)
         x0, e0, u0, w0, z = state.scaled()

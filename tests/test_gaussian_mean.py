@@ -61,7 +61,7 @@ def test_fixed_pool_regimes_share_linear_regressions_factor_with_kappa_one_over_
         np.testing.assert_allclose(got, 2.0 * 3 / 20 * factors, rtol=1e-12)
 
 
-def test_limit_of_the_finite_recursion_is_reported_as_an_estimate(capsys):
+def test_limit_of_the_finite_recursion_is_reported_with_a_proven_bound(capsys):
     from collapse_theory.cli import main
 
     assert main(["limit", "--model", "gaussian-mean", "--regime", "accumulate-subsample", "--budget", "100",
@@ -70,5 +70,5 @@ def test_limit_of_the_finite_recursion_is_reported_as_an_estimate(capsys):
 
     out = json.loads(capsys.readouterr().out)
     value, bound = out["metrics"]["mean_error"], out["bounds"]["mean_error"]
-    assert bound["proven"] is False and bound["error"] < 1e-4 * value
+    assert bound["proven"] is True and bound["error"] < 1e-6 * value
     assert value == pytest.approx(10 / 100 * subsample.limit_factor(ct.accumulate_subsample(100), T=100), rel=1e-5)
