@@ -168,7 +168,7 @@ def _subsample_section(regime) -> str:
     return "\n".join([
         "\n## What is known\n",
         "See {py:mod}`collapse_theory.subsample` for the derivations.  The Gaussian-mean model has an exact "
-        "recursion.  For linear regression the error factorises exactly as "
+        "recursion, whose limit {py:mod}`collapse_theory.subsample_limit` encloses with a proven error bound.  For linear regression the error factorises exactly as "
         + inline_math(r"E_{\mathrm{test}}(n) = \mathbb{E}\|\tilde\delta_n\|^2/(T-d-1)") +
         " (orthonormal design; `design=\"orthonormal\"` in the simulator), and it is at least accumulate's "
         "error (a proven bound, below); the approximation is not exact once the pool exceeds the budget.\n",
