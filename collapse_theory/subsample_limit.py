@@ -59,7 +59,8 @@ integers (correctly rounded by Python) and every operation's result is widened t
 
 Elsewhere nothing is proven here: the family with the unbiased divisor or ``tau != 1`` (there ``s_n`` tends to
 0 or grows like a power ``n^(kappa tau^2 - 1)``, ``kappa`` the divisor ratio, so no box is small), where
-callers keep the extrapolated estimate, marked unproven.  ``B = 1`` is exact: ``Q_n = w_n + y_n``, which is 1
+callers keep the extrapolated estimate, marked unproven; likewise where ``16 n* + 1 > MAX_N0`` (the pre-run
+would cost too much).  ``B = 1`` is exact: ``Q_n = w_n + y_n``, which is 1
 at ``tau = 0`` and grows without bound otherwise (``y_{n+1} - y_n = w_n/(n+1) >= min(1, tau^2)/(n+1)``).
 """
 
