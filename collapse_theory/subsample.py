@@ -24,7 +24,8 @@ with ``b = b_n``, ``N = N_n``, ``W_n = T (1 + (n-1) tau^2)`` and updates ``U += 
 ``sigma^2 d / T``): ``F_n = sum_{i<=n} 1/i^2`` (accumulate) while ``nT <= B``.  O(1) work per iteration.
 The limit ``F_oo = lim F_n`` exists, ``F_n - F_oo = O(log n / n)`` (``P_n/n^2`` converges with increments
 ``O(log n / n^2)``, as ``U_n`` grows like ``n log n``); :mod:`collapse_theory.subsample_limit` encloses it with a
-proven error bound.
+proven error bound.  As ``T -> oo`` with ``B = beta T`` the factor has a closed form in harmonic numbers
+(:mod:`collapse_theory.subsample_large`, re-exported here).
 
 Linear regression with a shared design, where no closed form is known, is in
 :mod:`collapse_theory.subsample_linear`.
@@ -32,15 +33,20 @@ Linear regression with a shared design, where no closed form is known, is in
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
-import sympy as sp
 
-from . import _validate
+from . import _validate, subsample_large
 from .errors import InvalidParameterError, NoClosedFormError
-from .regimes import SYMBOLS, Regime, _exact
+from .regimes import Regime
+# The large-population closed forms (B = beta T, T -> oo) live in their own module; re-exported here.
+from .subsample_large import (
+    finite_population_correction,
+    large_population_factor,
+    large_population_limit,
+    large_population_mean_error,
+)
 
 __all__ = [
     "factors",
@@ -56,6 +62,9 @@ __all__ = [
     "resolved",
     "finite_population_correction",
 ]
+
+
+_n = subsample_large._n  # the iteration symbol of the closed forms
 
 
 def _budget(regime: Regime) -> int:
@@ -194,87 +203,6 @@ def gaussian_mean_limit(regime: Regime, *, d: int, T: int, sigma2: float = 1.0) 
     return sigma2 * d / T * limit_factor(regime, T=T)
 
 
-# -- the large-population limit: B = T, T -> oo ---------------------------------------------------------------
-
-_n = sp.Symbol("n", integer=True, positive=True)
-_k = sp.Symbol("k", integer=True, positive=True)
-_m = sp.Symbol("m", integer=True, positive=True)
-
-
-@functools.lru_cache(maxsize=4)
-def _large_T_forms():
-    """``(F_n, F_oo)`` for ``B = T``, ``T -> oo``, in ``n`` and ``tau``, derived from the recursion above.
-
-    With ``b = T``, ``N = nT``: ``T Q_n -> F_n``, ``U_n`` stays finite, ``p = T P`` and ``T D -> 0``, and the
-    recursion becomes ``F_n = (1 + (n-1) tau^2)/n + (2 U_{n-1} + p_{n-1})/n^2``,
-    ``U_n = (1 + 1/n) U_{n-1} + (1 + (n-1) tau^2)/n``, ``p_n = ((n+1)/n)^2 p_{n-1} + g_n``.  ``U`` solves to
-    ``(1 - tau^2) n + tau^2 (n+1)(H_{n+1} - 1)`` (checked below by substitution) and ``p`` telescopes,
-    ``p_{n-1}/n^2 = sum_{k<n} g_k/(k+1)^2``; the harmonic part of the summand, ``2 tau^2 H_k / (k(k+1))``, sums by
-    exchanging the order of summation (``sum_{k<=m} H_k/(k(k+1)) = H_m^(2) - H_m/(m+1)``, ``zeta(2)`` in the
-    limit), the rest by partial fractions.
-    """
-    tau = SYMBOLS["temperature"]
-    t2 = tau**2
-
-    def U(x):
-        return (1 - t2) * x + t2 * (x + 1) * (sp.harmonic(x + 1) - 1)
-
-    residual = (U(_n) - (1 + 1 / _n) * U(_n - 1) - (1 + (_n - 1) * t2) / _n).subs(
-        sp.harmonic(_n + 1), sp.harmonic(_n) + 1 / (_n + 1))
-    if sp.simplify(residual) != 0:  # the closed form of U must solve its recursion
-        raise RuntimeError("the large-T solution of U does not satisfy its recursion")
-    H = sp.Symbol("H_k")
-    g = 2 * U(_k - 1) / _k + (1 + (_k - 1) * t2) / _k + 2 * U(_k - 1) / _k**2
-    summand = sp.expand((g / (_k + 1) ** 2).subs(sp.harmonic(_k), H))
-    c = sp.simplify(summand.coeff(H) * _k * (_k + 1))
-    rest = sp.factor(sp.expand(summand - summand.coeff(H) * H))
-    finite, infinite = sp.Integer(0), sp.Integer(0)
-    for part in sp.Add.make_args(sp.apart(rest, _k)):
-        num, den = part.as_numer_denom()
-        base, power = den.args if den.is_Pow else (den, 1)
-        lead, shift = sp.Poly(base, _k).all_coeffs()
-        shift = shift / lead
-        coef = num / lead**power
-        finite += coef * (sp.harmonic(_m + shift, power) - sp.harmonic(shift, power))
-        # the 1/k parts have coefficients summing to 0: sum_k [1/(k+s) - 1/k] = -H_s
-        infinite += coef * (-sp.harmonic(shift) if power == 1 else sp.zeta(power) - sp.harmonic(shift, power))
-    head = (1 + (_n - 1) * t2) / _n + 2 * U(_n - 1) / _n**2
-    F = head + (c * (sp.harmonic(_m, 2) - sp.harmonic(_m) / (_m + 1)) + finite).subs(_m, _n - 1)
-    # In H_n and H_n^(2) only (H_{n-1} = H_n - 1/n, and likewise for the shifted harmonic numbers).
-    F = F.subs({sp.harmonic(_n - 1, 2): sp.harmonic(_n, 2) - 1 / _n**2, sp.harmonic(_n - 1): sp.harmonic(_n) - 1 / _n,
-                sp.harmonic(_n + 1): sp.harmonic(_n) + 1 / (_n + 1)})
-    F = sp.collect(sp.simplify(F), [sp.harmonic(_n), sp.harmonic(_n, 2)])
-    limit = sp.simplify(t2 + c * sp.zeta(2) + infinite)
-    return F, limit
-
-
-def large_population_factor(*, symbolic: bool = True, temperature: float = 1.0) -> sp.Expr:
-    """Closed form of ``F_n`` for accumulate-subsample with ``B = T`` as ``T -> oo`` (harmonic numbers in ``n``).
-
-    ``F_n = lim_{T -> oo} T Q_n``: the Gaussian-mean error is ``sigma^2 d F_n / T (1 + O(1/T))``.  ``F_1 = 1``,
-    ``F_2 = (3 + 2 tau^2)/4``; the finite-``T`` recursion (:func:`factors`) approaches it like ``c_n / T``
-    (:func:`finite_population_correction`).
-    """
-    F, _ = _large_T_forms()
-    return F if symbolic else F.subs(SYMBOLS["temperature"], _exact(temperature))
-
-
-def large_population_limit(*, symbolic: bool = True, temperature: float = 1.0) -> sp.Expr:
-    """``lim_n F_n`` for ``B = T``, ``T -> oo``: ``6 - 8 tau^2 + (tau^2 - 1/2) pi^2`` (``pi^2/2 - 2`` at tau = 1)."""
-    _, limit = _large_T_forms()
-    return limit if symbolic else limit.subs(SYMBOLS["temperature"], _exact(temperature))
-
-
-def large_population_mean_error(scale, *, temperature: float = 1.0, symbolic: bool = False) -> tuple:
-    """``(scale F_n, scale F_oo)`` in ``n`` for ``B = T``, ``T -> oo``: the mean error ``formulas`` print
-    (``scale``: the unit of the error, ``sigma^2 d / T`` for the Gaussian-mean model)."""
-    from .symbolic import n
-
-    factor = large_population_factor(symbolic=symbolic, temperature=temperature).subs(_n, n)
-    limit = large_population_limit(symbolic=symbolic, temperature=temperature)
-    return sp.Mul(scale, factor, evaluate=False), sp.Mul(scale, limit, evaluate=False)
-
-
 def resolved(value: float, error: float, regime: Regime, *, T: int) -> tuple:
     """``(value, bound, False)`` for an extrapolated (unproven) limit, refused (:class:`NoClosedFormError`)
     unless the estimated error is within 1e-4 relative."""
@@ -282,29 +210,3 @@ def resolved(value: float, error: float, regime: Regime, *, T: int) -> tuple:
         raise NoClosedFormError(f"the accumulate-subsample limit at T={T}, B={regime.budget} is not resolved to "
                                 f"1e-4 by extrapolation (estimated error {error:.2g}); use error with a large --n")
     return value, max(error, math.ulp(value)), False
-
-
-def finite_population_correction(n_max: int, *, temperature: float = 1.0) -> list:
-    """Exact ``c_n = lim_{T -> oo} T (F_n(T) - F_n)`` for ``n = 1..n_max`` (``B = T``): the leading correction.
-
-    The recursion of :func:`factors` is run in sympy with ``T`` a symbol (``B = T``) and expanded at
-    ``T = oo``; cost grows quickly with ``n`` (use ``n_max <= 12``).
-    """
-    n_max = _validate.integer("n", n_max)
-    T = sp.Symbol("T", positive=True)
-    tau2 = _exact(temperature) ** 2
-    U = P = D = sp.Integer(0)
-    closed = large_population_factor(symbolic=False, temperature=temperature)
-    out = []
-    for n in range(1, n_max + 1):
-        N, b = n * T, T
-        fpc = (N - b) / (N - 1)
-        var, cov = b * sp.Rational(1, n) * (1 - sp.Rational(1, n)) * fpc, -b / n**2 * fpc
-        pair = (b - 1) * T / (N - 1)
-        W = T * (1 + (n - 1) * tau2)
-        Q = sp.cancel((W / n + 2 * pair * U / n + ((b / n) ** 2 + cov) * P + (var - cov) * D) / b**2)
-        cross = U / (n * b) + P / n
-        U, P, D = sp.cancel(U + W / N + U / n), sp.cancel(P + 2 * cross + Q), sp.cancel(D + Q)
-        F_T = T * Q
-        out.append(sp.nsimplify(sp.limit(T * (F_T - closed.subs(_n, n)), T, sp.oo)))
-    return out

@@ -43,7 +43,6 @@ def test_at_temperature_one_the_factor_is_three_H2_minus_two_and_its_limit():
         assert abs(extrapolated - exact) < 1e-7, (tau, extrapolated, exact)
 
 
-@pytest.mark.slow
 def test_the_finite_population_recursion_approaches_the_closed_form_like_one_over_T():
     closed = subsample.large_population_factor(symbolic=False, temperature=1.0)
     exact = np.array([float(closed.subs(subsample._n, i)) for i in range(1, 7)])
