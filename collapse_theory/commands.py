@@ -84,7 +84,8 @@ def _formula(args):
             print(f"{metric}(n) = {sp.sstr(expr)}")
             print(f"{metric}(oo) = {sp.sstr(lim)}")
     if not regime.has_closed_form:  # accumulate-subsample has none at finite T: say which case was printed
-        c.note("the closed form of B = T as T -> oo; `error` gives the exact values at finite T and B")
+        c.note("the closed form of B = T as T -> oo (B = beta T: collapse_theory.subsample.large_population_factor); "
+               "`error` gives the exact values at finite T and B")
 
 
 def _levels(text):

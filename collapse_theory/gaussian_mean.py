@@ -10,7 +10,9 @@ of its training set.  The metric is ``mean_error = E ||mu_n - mu||^2``.
   (closed forms of :mod:`collapse_theory.derivation`).
 * **accumulate-subsample**: the exact recursion of :mod:`collapse_theory.subsample` for finite ``T`` and ``B``;
   as ``T -> oo`` with ``B = T`` the closed form :func:`~collapse_theory.subsample.large_population_factor`, whose
-  limit is ``6 - 8 tau^2 + (tau^2 - 1/2) pi^2`` (``pi^2/2 - 2`` at ``tau = 1``).
+  limit is ``6 - 8 tau^2 + (tau^2 - 1/2) pi^2`` (``pi^2/2 - 2`` at ``tau = 1``); with ``B = beta T`` its
+  ``beta`` keyword (:mod:`collapse_theory.subsample_large`).  ``formulas`` prints the ``B = T`` case: the budget
+  is a number of points, and the formula has no ``T`` to measure it against.
 """
 
 from __future__ import annotations
