@@ -159,9 +159,8 @@ def _beta(value) -> sp.Expr:
                                 f"fraction, a finite float) or a positive sympy symbol, got {value!r}")
 
 
-def _substitute(expr: sp.Expr, beta: sp.Expr, symbolic: bool, temperature) -> sp.Expr:
-    expr = expr.subs({BETA: beta}).subs(_K, sp.ceiling(beta))
-    return expr if symbolic else expr.subs(SYMBOLS["temperature"], _exact(temperature))
+def _substitute(expr: sp.Expr, beta: sp.Expr) -> sp.Expr:
+    return expr.subs(BETA, beta).subs(_K, sp.ceiling(beta))
 
 
 def large_population_factor(*, symbolic: bool = True, temperature: float = 1.0, beta=1) -> sp.Expr:
@@ -180,7 +179,7 @@ def large_population_factor(*, symbolic: bool = True, temperature: float = 1.0, 
         F, _ = _large_T_forms()
     else:
         whole, past, _ = _budget_forms()
-        past = _substitute(past, beta, True, temperature)
+        past = _substitute(past, beta)
         F = past if sp.ceiling(beta) == 1 else sp.Piecewise((whole, _n < sp.ceiling(beta)), (past, True))
     return F if symbolic else F.subs(SYMBOLS["temperature"], _exact(temperature))
 
@@ -199,7 +198,7 @@ def large_population_limit(*, symbolic: bool = True, temperature: float = 1.0, b
     if beta == 1:
         limit = _large_T_forms()[1]
     else:
-        limit = _substitute(_budget_forms()[2], beta, True, temperature)
+        limit = _substitute(_budget_forms()[2], beta)
     return limit if symbolic else limit.subs(SYMBOLS["temperature"], _exact(temperature))
 
 
@@ -238,5 +237,5 @@ def finite_population_correction(n_max: int, *, temperature: float = 1.0, beta=1
         # (m - e)/(n - e) = m/n + e (m - n)/n^2 + O(e^2), and 1/(n - e) = 1/n + O(e).
         F1 = p1 / n**2 + (m - n) * (2 * U + p0) / (m * n**3) + (n - m) * delta0 / (m * n**2)
         U, p0, p1, delta0 = U * (n + 1) / n + w / n, p0 + 2 * (U + p0) / n + F0, p1 + 2 * p1 / n + F1, delta0 + F0
-        out.append(sp.nsimplify(F1) if tau2.is_Rational else sp.simplify(F1))
+        out.append(F1 if F1.is_Rational else sp.simplify(F1))
     return out
