@@ -71,7 +71,7 @@ from dataclasses import dataclass
 
 __all__ = ["Certificate", "certify", "limit_factor_bounds", "gaussian_family_limit_bounds", "RELATIVE_TARGET"]
 
-#: ``n0`` is doubled (up to :data:`MAX_N0`) until the relative width of the limit is below this.
+#: ``n0`` is doubled (up to ``MAX_N0``) until the relative width of the limit is below this.
 RELATIVE_TARGET = 1e-7
 MIN_N0 = 2048
 MAX_N0 = 2**15

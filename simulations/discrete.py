@@ -129,7 +129,7 @@ def simulate(regime: Regime, n: int, config: Optional[Config] = None, *, key, se
     recorded = {"model": "discrete", "regime": regime.to_json(), "n": n, "K": K, "T": T, "p0": list(p0),
                 "engine": "counts", "dtype": dtype, "seeds": seeds}
     if chunk is None:
-        chunk = int(max(1, min(_seeds.DEFAULT_CHUNK, 2e8 // max(n * T * K, 1))))
+        chunk = _seeds.chunk_size(seeds, per_seed=max(n * T * K, 1), budget=2e8)
     with _precision.scope(dtype):
         args = {"p0": jnp.asarray(np.asarray(p0)), "g": jnp.asarray(g),
                 "b": jnp.asarray(np.minimum(B, g * T) * 1.0)}

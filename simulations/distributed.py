@@ -64,10 +64,10 @@ def run(fn: Callable, args, *, key, seeds: int, chunk: int | None = None, config
     import jax
     from jax.experimental import multihost_utils
 
-    from .seeds import DEFAULT_CHUNK, draws
+    from .seeds import chunk_size, draws
 
     devices = jax.device_count()
-    chunk = min(seeds, DEFAULT_CHUNK) if chunk is None else int(chunk)
+    chunk = chunk_size(seeds) if chunk is None else int(chunk)
     chunk = -(-chunk // devices) * devices
     mesh = jax.sharding.Mesh(np.array(jax.devices()), ("seeds",))
     # Every process derives the same keys from `key`, as seeds.run does, and feeds only its own shard.

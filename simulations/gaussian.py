@@ -261,7 +261,7 @@ def simulate(regime: Regime, n: int, config: Optional[Config] = None, *, key, se
         raise InvalidParameterError("the fast engine's Wishart draw needs generations of >= d + 1 points; "
                                     "use engine='literal'")
     if chunk is None:
-        chunk = int(max(1, min(_seeds.DEFAULT_CHUNK, 2.5e7 // max(per_seed, 1))))
+        chunk = _seeds.chunk_size(seeds, per_seed=max(per_seed, 1))
     engine_used = "literal" if shape == "subsample" else engine
     recorded = {"model": "gaussian", "regime": regime.to_json(), "n": n, "d": d, "T": T, "unbiased": bool(unbiased),
                 "engine": engine_used, "dtype": dtype, "seeds": seeds}

@@ -200,7 +200,7 @@ def simulate(regime: Regime, n: int, config: Optional[Config] = None, *, key, se
         fn, args, recorded, per_seed = _prepare(regime, n, T=c.T, bandwidth=c.bandwidth, dataset=c.dataset,
                                                 bandwidth_rule=c.bandwidth_rule, nll=c.nll, held_out=c.held_out)
         if chunk is None:
-            chunk = int(max(1, min(_seeds.DEFAULT_CHUNK, 2.5e7 // per_seed)))
+            chunk = _seeds.chunk_size(seeds, per_seed=per_seed)
         return _seeds.run(fn, args, key=key, seeds=seeds, chunk=chunk, keep_values=keep_values, progress=progress,
                           description=f"{regime.label} seeds", config={**recorded, "engine": "points", "dtype": dtype, "seeds": seeds})
 

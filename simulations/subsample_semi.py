@@ -138,7 +138,7 @@ def simulate(regime: Regime, n: int, *, key, seeds: int, d: int = 10, T: int = 1
     dtype = _precision.check(dtype)
     if chunk is None:
         per_seed = 8 * (2 * n * n * d * d + n * n * T + n * d * d) * 3
-        chunk = max(1, min(seeds, _CHUNK_BYTES // per_seed))
+        chunk = _seeds.chunk_size(seeds, per_seed=per_seed, budget=_CHUNK_BYTES)
     config = {"model": "linear", "regime": regime.to_json(), "n": n, "d": d, "T": T, "sigma2": sigma2,
               "method": "semi-analytic", "design": design, "dtype": dtype, "seeds": seeds}
     with _precision.scope(dtype):

@@ -165,9 +165,9 @@ def test_simulate_json_is_float64_by_default_and_float32_on_request():
     from simulations import linear_regression as L
 
     with jax.enable_x64(False):
-        r = L.simulate(ct_.accumulate(), 3, key=jax.random.key(0), seeds=8, d=3, T=12)
+        r = L.simulate(ct_.accumulate(), 3, key=jax.random.key(0), seeds=64, d=3, T=12)
         assert r.config["dtype"] == "float64" and not jax.config.jax_enable_x64
-        r32 = L.simulate(ct_.accumulate(), 3, key=jax.random.key(0), seeds=8, d=3, T=12, dtype="float32")
+        r32 = L.simulate(ct_.accumulate(), 3, key=jax.random.key(0), seeds=64, d=3, T=12, dtype="float32")
         assert r32.config["dtype"] == "float32" and not jax.config.jax_enable_x64
     assert not np.array_equal(r.mean["test_error"], r32.mean["test_error"])
 
