@@ -36,7 +36,8 @@ from collapse_theory.errors import InvalidParameterError
 
 from .result import Moments, Result
 
-__all__ = ["run", "chunk_size", "draws", "merge_chunk", "key_from_seed", "chunk_keys", "DEFAULT_CHUNK", "MAX_SEED", "MAX_SEEDS"]
+__all__ = ["run", "chunk_size", "draws", "merge_chunk", "key_from_seed", "chunk_keys", "DEFAULT_CHUNK", "MIN_CHUNK",
+           "MAX_SEED", "MAX_SEEDS"]
 
 DEFAULT_CHUNK = 4096
 #: The smallest default chunk: runs of a few seeds share one compiled program.
