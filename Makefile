@@ -15,8 +15,9 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)
 
+# Everything but the checks of the built site, which `make docs-check` runs on the site `make docs` builds.
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_FLAGS)
+	$(BIN)/python -m pytest $(PYTEST_FLAGS) -m "not site"
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_FLAGS) -m "not slow"
@@ -34,9 +35,11 @@ clean:
 docs: $(STAMP)
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
 
-# Headless Chromium (installed with apt when missing) on the built pages, network cut off; screenshots in
-# docs/_build/screenshots/.
+# The built site's tests (tests/test_docs_html.py: pages, signatures, inventory, nothing loaded from outside, the
+# notebook's output), then headless Chromium (installed with apt when missing) on the built pages, network cut
+# off; screenshots in docs/_build/screenshots/.
 docs-check: docs
+	COLLAPSE_THEORY_SITE=docs/_build/html $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_docs_html.py
 	$(BIN)/python docs/_check/browser.py docs/_build/html
 
 # Neural models at their default CPU size (resumable, finished runs are read back; FAST=1: the fast size): the

@@ -1,7 +1,9 @@
 """The built site: no warning, API pages with rendered signatures, nothing loaded from outside, notebooks run.
 
-One ``sphinx-build -W --keep-going`` (nitpicky: every cross-reference must resolve) into a temporary folder,
-shared by the tests of this module; each test then reads the HTML it produced.
+One ``sphinx-build -W --keep-going`` (nitpicky: every cross-reference must resolve), shared by the tests of
+this module; each test then reads the HTML it produced.  ``make docs-check`` runs them on the site ``make docs``
+built (``COLLAPSE_THEORY_SITE=docs/_build/html``), so the site is built once; ``make test`` leaves them out
+(marker ``site``), and a plain ``pytest`` builds the site into a temporary folder first.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-#: One sphinx build of the whole site (about a minute and a half): outside `make test-fast`.
-pytestmark = pytest.mark.slow
+#: One sphinx build of the whole site (about a minute and a half): run by `make docs-check`.
+pytestmark = [pytest.mark.slow, pytest.mark.site]
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -29,6 +31,11 @@ EXTERNAL = re.compile(r"^(?:https?:)?//", re.I)
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
+    built = os.environ.get("COLLAPSE_THEORY_SITE")
+    if built:  # a site sphinx-build already built with -W (make docs): check it as it is
+        built = Path(built).resolve()
+        assert (built / "index.html").is_file(), f"COLLAPSE_THEORY_SITE={built} holds no built site"
+        return built
     out = tmp_path_factory.mktemp("docs") / "html"
     done = subprocess.run(
         [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", "-d", str(out.parent / "doctrees"),
