@@ -65,3 +65,18 @@ def assert_above(mean, se, bound, *, what: str = "", sigmas: float = SIGMAS) -> 
         raise AssertionError(f"{what}: Monte Carlo below the bound beyond {sigmas} SE at [{i}]: bound "
                              f"{bound.ravel()[i]:.6g}, actual {mean.ravel()[i]:.6g}, SE {se.ravel()[i]:.3g}")
 
+
+
+def assert_figures_written(written, out, rcparams_before: dict) -> None:
+    """A figure's ``main`` wrote PNG and PDF pairs into ``out`` (real files, no temporary left) and left
+    matplotlib's global rcParams as it found them."""
+    import matplotlib
+
+    suffixes = sorted(p.suffix for p in written)
+    assert suffixes.count(".png") >= 1 and suffixes.count(".png") == suffixes.count(".pdf"), suffixes
+    for path in written:
+        assert path.parent == out
+        head = path.read_bytes()[:8]
+        assert head.startswith(b"\x89PNG") if path.suffix == ".png" else head.startswith(b"%PDF")
+    assert not list(out.glob(".tmp-*"))
+    assert dict(matplotlib.rcParams) == rcparams_before, "a figure changed global rcParams"

@@ -11,10 +11,16 @@ from figures import FIGURES, plotting
 from figures.__main__ import main as figures_main
 from figures.sources import MissingData
 from simulations.result import Result
+from conftest import assert_figures_written
+
+
+#: Figures whose fast build is tested, with the same checks, beside the code that computes their data (the neural
+#: figures in test_neural_figures.py); building them here too would only repeat the same run.
+OWN_TESTS = {"discrete": "test_discrete_figure.py", "sweep": "test_sweep.py"}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [name for name in FIGURES if not name.startswith("neural-")])
+@pytest.mark.parametrize("name", [name for name in FIGURES if not name.startswith("neural-") and name not in OWN_TESTS])
 def test_figure_fast_mode_writes_png_and_pdf(name, tmp_path):
     before = dict(matplotlib.rcParams)
     module = importlib.import_module(FIGURES[name])
@@ -22,14 +28,15 @@ def test_figure_fast_mode_writes_png_and_pdf(name, tmp_path):
         written = module.main(fast=True, out=tmp_path / "out", data=tmp_path / "data")
     except MissingData as e:
         pytest.skip(f"data source absent: {e}")
-    suffixes = sorted(p.suffix for p in written)
-    assert suffixes.count(".png") >= 1 and suffixes.count(".png") == suffixes.count(".pdf")
-    for path in written:
-        assert path.parent == tmp_path / "out"
-        head = path.read_bytes()[:8]
-        assert head.startswith(b"\x89PNG") if path.suffix == ".png" else head.startswith(b"%PDF")
-    assert not list((tmp_path / "out").glob(".tmp-*"))
-    assert dict(matplotlib.rcParams) == before, "a figure changed global rcParams"
+    assert_figures_written(written, tmp_path / "out", before)
+
+
+def test_figures_with_their_own_tests_exist_and_have_them():
+    from pathlib import Path
+
+    for name, module in OWN_TESTS.items():
+        assert name in FIGURES, name
+        assert "main(fast=True" in (Path(__file__).parent / module).read_text(), module
 
 
 def test_compare_draws_theory_on_top_of_simulation():

@@ -133,9 +133,14 @@ def test_bad_input_is_one_usage_error(argv, message, tmp_path):
 
 def test_figure_draws_from_the_dataset(tmp_path):
     """The fast figure: built from a sweep dataset it computes into ``data`` and then reads back from netCDF."""
+    import matplotlib
+
+    from conftest import assert_figures_written
     from figures import sweep as figure
 
+    before = dict(matplotlib.rcParams)
     written = figure.main(fast=True, out=tmp_path / "out", data=tmp_path / "data")
+    assert_figures_written(written, tmp_path / "out", before)
     assert sorted(p.suffix for p in written) == [".pdf", ".png"]
     assert (tmp_path / "data" / "sweep-linear-fast.nc").exists()
     again = figure.dataset(figure.FAST_GRID, data=tmp_path / "data", name="sweep-linear-fast")
