@@ -110,11 +110,12 @@ def run_command(*argv):
 
 def test_command_writes_the_dataset(tmp_path, capsys):
     out = tmp_path / "s.nc"
-    assert run_command("--regimes", "replace,accumulate-subsample", "--d", "2", "--T", "6,9", "--sigma2", "0.5,2",
-                       "--n", "3", "--seeds", "8", "--out", str(out), "--quiet") is None
+    # Cells of GRID's shapes (d = 3, T = 8 and 16, n = 6, 64 seeds): the fixture's compilations serve them.
+    assert run_command("--regimes", "replace,accumulate-subsample", "--d", "3", "--T", "8,16", "--sigma2", "0.5,2",
+                       "--n", "6", "--seeds", "64", "--out", str(out), "--quiet") is None
     assert "4 cells" in capsys.readouterr().out  # 2 regimes x 2 T
     with xr.open_dataset(out, engine="scipy") as ds:
-        assert ds["mc_mean"].shape == (2, 1, 2, 2, 3)
+        assert ds["mc_mean"].shape == (2, 1, 2, 2, 6)
         assert list(ds["sigma2"].values) == [0.5, 2.0]
     assert len(list((tmp_path / "s.nc.cells").glob("*.npz"))) == 4
 
