@@ -69,6 +69,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from . import subsample
+
 __all__ = ["Certificate", "certify", "limit_factor_bounds", "gaussian_family_limit_bounds", "RELATIVE_TARGET"]
 
 #: ``n0`` is doubled (up to ``MAX_N0``) until the relative width of the limit is below this.
@@ -283,8 +285,6 @@ def limit_factor_bounds(regime, *, T: int, scale: float = 1.0) -> tuple:
     extrapolated estimate of :func:`collapse_theory.subsample.limit_factor_estimate`, unproven and refused
     beyond 1e-4 relative (:func:`collapse_theory.subsample.resolved`).
     """
-    from . import subsample
-
     B = subsample._budget(regime)
     certificate = certify(T, B, regime.temperature)
     if certificate is not None:
@@ -297,8 +297,6 @@ def gaussian_family_limit_bounds(regime, *, d: int, T: int, unbiased: bool = Fal
     """``{metric: (value, bound, proven)}`` for the Gaussian family's ``mean_error = d Q`` and
     ``cov_trace_ratio = s``: proven (:func:`certify`) for the ML fit at ``tau = 1`` (and ``B = 1``), the
     extrapolated estimate otherwise (unproven, refused beyond 1e-4 relative)."""
-    from . import subsample
-
     B = subsample._budget(regime)
     certificate = certify(T, B, regime.temperature, "unbiased" if unbiased else "ml")
     if certificate is not None:

@@ -217,9 +217,7 @@ def snapshots(regime: Regime, iterations, *, key, T: int = 100, bandwidth: float
         raise InvalidParameterError("give at least one iteration")
     fn, args, _, _ = _prepare(regime, iterations[-1], T=T, bandwidth=bandwidth, dataset=dataset,
                               bandwidth_rule=bandwidth_rule, nll=False, held_out=1, samples=True)
-    from .seeds import draws
-
-    with draws():  # the draws of the run simulate averages
+    with _seeds.draws():  # the draws of the run simulate averages
         out = jax.jit(fn)(key, args)["samples"]
     return {i: np.asarray(out[i - 1]) for i in iterations}
 
