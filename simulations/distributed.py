@@ -49,8 +49,10 @@ def initialize(coordinator: str | None = None, num_processes: int | None = None,
 def _compiled(fn: Callable, mesh, impl):
     import jax
 
+    from .threefry import adopt
+
     def batched(key_data, args):  # typed keys are wrapped inside the program: only uint32 data cross processes
-        return jax.vmap(fn, in_axes=(0, None))(jax.random.wrap_key_data(key_data, impl=impl), args)
+        return jax.vmap(fn, in_axes=(0, None))(adopt(jax.random.wrap_key_data(key_data, impl=impl)), args)
 
     P = jax.sharding.PartitionSpec
     seeds = jax.sharding.NamedSharding(mesh, P("seeds"))

@@ -34,6 +34,7 @@ import numpy as np
 
 from collapse_theory.errors import InvalidParameterError
 
+from . import threefry
 from .result import Moments, Result
 
 __all__ = ["run", "chunk_size", "draws", "merge_chunk", "key_from_seed", "chunk_keys", "DEFAULT_CHUNK", "MIN_CHUNK",
@@ -196,7 +197,7 @@ def run(fn: Callable, args, *, key, seeds: int, chunk: int | None = None, keep_v
         starts = tqdm(starts, desc=description, unit="chunk", leave=False)
     for start in starts:
         size = min(chunk, seeds - start)  # the padding keys' results are discarded
-        keys = chunk_keys(key, seeds, start, chunk)
+        keys = threefry.adopt(chunk_keys(key, seeds, start, chunk))
         with draws():
             out = _evaluate(compiled, keys, placed) if placed else compiled(keys, args)
         merge_chunk(moments, out, start=start, size=size, kept=kept if keep_values else None)
