@@ -63,7 +63,7 @@ def test_gaussian_mean_matches_monte_carlo(d, T, B, tau, n, seeds):
     # d times the one-coordinate value, tested above).
     regime = ct.accumulate_subsample(B, temperature=tau)
     theory = subsample.gaussian_mean_error(regime, n, d=d, T=T, sigma2=1.0)
-    result = sim.simulate_gaussian_mean(regime, n, key=jax.random.key(20241), seeds=seeds, d=d, T=T, chunk=1024)
+    result = sim.simulate_gaussian_mean(regime, n, key=jax.random.key(20241), seeds=seeds, d=d, T=T)
     assert_within_4se(result, theory, "mean_error", f"T={T} B={B} tau={tau}")
 
 
