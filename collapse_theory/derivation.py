@@ -121,8 +121,13 @@ def _window_factor(regime: Regime, *, symbolic: bool) -> sp.Expr:
     return sp.Piecewise(*[(value, sp.Eq(n, j + 1)) for j, value in enumerate(head)], (closed, True))
 
 
+@functools.lru_cache(maxsize=64)
 def _window_closed(regime: Regime):
-    """``(head, closed)``: exact values for n < k, and the closed form valid for n >= k."""
+    """``(head, closed)``: exact values for n < k, and the closed form valid for n >= k.
+
+    Cached: the symbolic form of ``window(k)`` solves the recurrences at tau = 0 and tau = 1, and the latter is the
+    numeric form of the default ``window(k)`` (each ``rsolve`` takes seconds).
+    """
     k = regime.window
     exact = [sp.Rational(x.numerator, x.denominator) for x in error_factors(regime, 4 * k * k + 20)]
     tail = exact[k - 1:]  # the recurrence has constant coefficients from n = k on
@@ -140,7 +145,7 @@ def _window_closed(regime: Regime):
     if any(abs(sp.N(closed.subs(n, j + k) - tail[j], 50)) > sp.Float("1e-40") * (1 + abs(tail[j]))
            for j in range(len(tail))):
         raise NoClosedFormError(f"the window(k={k}) recurrence found does not reproduce the exact values")
-    return exact[: k - 1], closed
+    return tuple(exact[: k - 1]), closed
 
 
 def _real_form(expr: sp.Expr) -> sp.Expr:
