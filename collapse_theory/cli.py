@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import ast
 import argparse
+import functools
 import importlib
 import importlib.util
 import sys
-from importlib.metadata import entry_points
 from pathlib import Path
 
-from .command import Command, Parser, UsageError
+from .command import Command, Parser, UsageError, installed_entry_points
 
 __all__ = ["main", "build_parser", "plugins", "GROUP"]
 
@@ -29,7 +29,7 @@ _ORDER = ("formula", "error", "limit", "simulate", "check", "sweep", "optimize",
 
 def plugins() -> dict:
     """``{name: entry point}`` of every installed subcommand, the built-ins in their documented order."""
-    found = {ep.name: ep for ep in entry_points(group=GROUP)}
+    found = {ep.name: ep for ep in installed_entry_points(GROUP)}
     return dict(sorted(found.items(), key=lambda kv: (_ORDER.index(kv[0]) if kv[0] in _ORDER else 99, kv[0])))
 
 
@@ -43,7 +43,18 @@ def _static_help(ep) -> str:
     path = Path(spec.origin).parent if spec.submodule_search_locations else Path(spec.origin)
     path = path.joinpath(*rest).with_suffix(".py") if rest else path
     try:
-        tree = ast.parse(path.read_text())
+        stat = path.stat()
+    except OSError:
+        return ""
+    return _help_in_source(str(path), attr, (stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=64)
+def _help_in_source(path: str, attr: str, stamp) -> str:
+    # Parsing a plugin's module takes milliseconds and every command line lists every plugin: once per file
+    # version (``stamp``) is enough.
+    try:
+        tree = ast.parse(Path(path).read_text())
     except (OSError, SyntaxError):
         return ""
     for node in tree.body:

@@ -16,6 +16,8 @@ are derived separately and tested against it.
 from __future__ import annotations
 
 from fractions import Fraction
+from itertools import compress, repeat
+from operator import is_not
 
 import numpy as np
 import sympy as sp
@@ -48,13 +50,32 @@ def coefficients(regime: Regime, n_max: int, *, exact: bool = True):
     n_max = _validate.integer("n", n_max)
     rows = []
     sources = ()
+    zero = sp.S.Zero
+    numbers = {}  # a weight recurs (a window's 1/k on each of its k sources, at every iteration): convert it once
     for sources, alpha in regime.iter_weights(n_max):
-        a = [_number(x, exact) for x in alpha]
-        c = list(a) if exact else np.asarray(a, dtype=np.float64)
+        # Only the nonzero weights are converted and followed (found by identity, at C speed): a long window
+        # weighs its last k sources only, and visiting every zero made wide windows quadratic in Python.
+        # Any other zero (never produced by sympy's arithmetic) takes the general path, to the same value.
+        nonzero = list(compress(range(len(alpha)), map(is_not, alpha, repeat(zero))))
+        a = []
+        for s in nonzero:
+            x = alpha[s]
+            value = numbers.get(x)
+            if value is None:
+                value = numbers[x] = _number(x, exact)
+            a.append(value)
+        if exact:
+            c = [Fraction(0)] * len(alpha)
+            for s, value in zip(nonzero, a):
+                c[s] = value
+        else:
+            c = np.zeros(len(alpha), dtype=np.float64)
+            c[nonzero] = a
         # Group the weight on previous-model sources by the model they were sampled from, so each earlier
         # coefficient vector is added once per iteration.
         parents = {}
-        for source, weight in zip(sources, a):
+        for s, weight in zip(nonzero, a):
+            source = sources[s]
             if source.parent == "previous" and weight != 0:
                 parents[source.iteration - 1] = parents.get(source.iteration - 1, 0) + weight
         for m, weight in parents.items():

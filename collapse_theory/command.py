@@ -13,8 +13,10 @@ Only argparse, json and math load at import.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
+import os
 import sys
 from dataclasses import dataclass
 from typing import Callable
@@ -25,7 +27,7 @@ from . import kinds as _kinds
 __all__ = ["Command", "UsageError", "Parser", "add_regime_options", "add_model_options", "regime_from_args",
            "params_from_args", "family_from_args", "integer_at_least", "number", "dump", "table", "fmt", "note",
            "add_guard_option", "guard", "WORK_LIMIT", "MAX_ITERATIONS", "add_output_options", "output_format",
-           "rows_out"]
+           "rows_out", "installed_entry_points"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,30 @@ class Command:
     example: str
     add_arguments: Callable
     run: Callable
+
+
+def installed_entry_points(group: str) -> tuple:
+    """The installed entry points of ``group``.
+
+    Reading every distribution's metadata takes milliseconds, and ``main`` needs it for the subcommands and the
+    estimators; the scan is kept until a folder on ``sys.path`` changes (installing or removing a package adds or
+    removes its metadata there), so a process that runs many commands scans once.
+    """
+    return _scan(group, tuple(_stamp(entry) for entry in sys.path))
+
+
+def _stamp(entry: str):
+    try:
+        return entry, os.path.abspath(entry or "."), os.stat(entry or ".").st_mtime_ns
+    except (OSError, TypeError, ValueError):
+        return entry, None, None
+
+
+@functools.lru_cache(maxsize=16)
+def _scan(group: str, stamps) -> tuple:
+    from importlib.metadata import entry_points
+
+    return tuple(entry_points(group=group))
 
 
 class UsageError(Exception):

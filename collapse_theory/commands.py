@@ -34,9 +34,7 @@ def _theory(family, regime, params):
 def _methods() -> dict:
     """Estimators beyond the closed form, found as entry points (``collapse_theory.error_methods``): the theory
     names none of them (a semi-analytic estimator is Monte Carlo over part of the randomness)."""
-    from importlib.metadata import entry_points
-
-    return {ep.name: ep for ep in entry_points(group="collapse_theory.error_methods")}
+    return {ep.name: ep for ep in c.installed_entry_points("collapse_theory.error_methods")}
 
 
 def _formula_arguments(p):

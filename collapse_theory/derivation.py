@@ -62,13 +62,31 @@ def error_factor(regime: Regime, *, symbolic: bool = False) -> sp.Expr:
     return _one_step_factor(regime, symbolic=symbolic)
 
 
-@functools.lru_cache(maxsize=256)
 def _one_step_carry_form(regime: Regime, *, symbolic: bool):
     """``(F, r, carry)``: ``F_n`` written in a stand-in ``r`` for the carry, to be replaced by ``carry``.
 
     Summing in ``r`` (taken 0 < r < 1) keeps the geometric sums free of a branch at r = 1 and keeps the
     result readable; ``r`` is ``1`` itself when the carry is 1 (replace, accumulate, replace-multiple).
     """
+    if not symbolic:
+        return _numeric_carry_form(regime)
+    # With the temperature and every option as symbols the derivation depends on the kind alone, so the regimes
+    # of one kind (mix(0.3), mix(0.5)) share it.
+    key = (regime.kind, regime.spec.step)
+    if key not in _SYMBOLIC_CARRY_FORMS:
+        _SYMBOLIC_CARRY_FORMS[key] = _derive_carry_form(regime, symbolic=True)
+    return _SYMBOLIC_CARRY_FORMS[key]
+
+
+_SYMBOLIC_CARRY_FORMS: dict = {}
+
+
+@functools.lru_cache(maxsize=256)
+def _numeric_carry_form(regime: Regime):
+    return _derive_carry_form(regime, symbolic=False)
+
+
+def _derive_carry_form(regime: Regime, *, symbolic: bool):
     carry = sp.simplify(regime.step(_m, symbolic=symbolic).carry)
     if carry.has(_m):  # no regime has one; the formalism would need a product here
         raise NoClosedFormError(f"regime {regime.kind} has an iteration-dependent carry {carry}")
@@ -121,8 +139,13 @@ def _window_factor(regime: Regime, *, symbolic: bool) -> sp.Expr:
     return sp.Piecewise(*[(value, sp.Eq(n, j + 1)) for j, value in enumerate(head)], (closed, True))
 
 
+@functools.lru_cache(maxsize=64)
 def _window_closed(regime: Regime):
-    """``(head, closed)``: exact values for n < k, and the closed form valid for n >= k."""
+    """``(head, closed)``: exact values for n < k, and the closed form valid for n >= k.
+
+    Cached: the symbolic form of ``window(k)`` solves the recurrences at tau = 0 and tau = 1, and the latter is the
+    numeric form of the default ``window(k)`` (each ``rsolve`` takes seconds).
+    """
     k = regime.window
     exact = [sp.Rational(x.numerator, x.denominator) for x in error_factors(regime, 4 * k * k + 20)]
     tail = exact[k - 1:]  # the recurrence has constant coefficients from n = k on
@@ -140,7 +163,7 @@ def _window_closed(regime: Regime):
     if any(abs(sp.N(closed.subs(n, j + k) - tail[j], 50)) > sp.Float("1e-40") * (1 + abs(tail[j]))
            for j in range(len(tail))):
         raise NoClosedFormError(f"the window(k={k}) recurrence found does not reproduce the exact values")
-    return exact[: k - 1], closed
+    return tuple(exact[: k - 1]), closed
 
 
 def _real_form(expr: sp.Expr) -> sp.Expr:

@@ -246,7 +246,12 @@ class Regime:
                 alpha = [sp.S.Zero] * (len(sources) - k) + [sp.Rational(1, k)] * k
             else:
                 step = self.step(n)
-                alpha = [step.history * a for a in alpha]
+                # history 0 (replace, mix, fresh-real: each fit forgets the previous one's weights) needs no
+                # products; the list grows by the new sources every iteration, so they would cost n^2 in sympy.
+                if step.history == 0:
+                    alpha = [sp.S.Zero] * len(alpha)
+                else:
+                    alpha = [step.history * a for a in alpha]
                 alpha[0] += step.anchor
                 for source, w in step.new:
                     sources.append(source)
