@@ -1,18 +1,18 @@
 """Threefry-2x32 keys whose vmapped draws compile fast: the same numbers as JAX's threefry, another lowering.
 
 Every simulator is ``jax.vmap``-ed over seeds, so each of its draws (``normal``, ``uniform``, ``split``,
-``fold_in``) becomes a threefry hash of a batch of keys.  JAX batches that hash by broadcasting: the key words
-enter as ``(seeds, 1)`` operands, broadcast inside the hash's five-trip loop, and XLA's CPU backend takes
-seconds to compile such a loop (a vmapped draw of 10 normals over 512 seeds: 1.4 s, against 0.2 s for one
-key's 5120 normals, on 2 cores).  :data:`IMPL` is a PRNG implementation (``jax.extend.random``) with JAX's
-threefry seeding, splitting, folding and bit layout (the classic, non-partitionable one that
-:func:`simulations.seeds.draws` selects), whose hash has a batching rule of its own: the operands are
-broadcast to their full shape behind an ``optimization_barrier`` and hashed as flat arrays, which compiles
-like the unbatched hash.  A whole simulator compiles about twice as fast.
+``fold_in``) becomes a threefry hash of a batch of keys.  On CPU JAX lowers that hash as a five-trip loop whose
+key operands enter as ``(seeds, 1)`` broadcasts, and XLA's CPU backend takes seconds to compile such a loop (a
+vmapped draw of 10 normals over 512 seeds: 1.3 s, against 0.2 s for one key's 5120 normals, on 2 cores).
+:data:`IMPL` is a PRNG implementation (``jax.extend.random``) with JAX's threefry seeding, splitting, folding
+and bit layout (the classic, non-partitionable one that :func:`simulations.seeds.draws` selects), whose hash
+is the same 20 rounds written out in ``jax.numpy``: under ``vmap`` it is one elementwise fusion with
+broadcasting, which compiles 4-5x faster and runs faster than the loop (``benchmarks/bench_threefry.py``: the
+linear engine compiles 1.8x faster and runs 1.1x faster).
 
-The bits are JAX's own, so every stream is unchanged: ``normal``, ``uniform``, ``bits``, ``split`` and
-``fold_in`` of a key give the same numbers under either implementation (``tests/test_threefry.py``).  Values
-computed from them by floating-point code compiled in another fusion may differ in the last bit.
+The bits are JAX's own, so every stream is unchanged: ``normal``, ``uniform``, ``bits``, ``randint``, ``split``
+and ``fold_in`` of a key give the same numbers under either implementation (``tests/test_threefry.py``).
+Values computed from them by floating-point code compiled in another fusion may differ in the last bit.
 
 :func:`adopt` turns threefry keys (typed, or raw ``uint32`` pairs) into keys of :data:`IMPL`; keys of any other
 generator pass through unchanged.
@@ -26,27 +26,27 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
-from jax.extend.random import define_prng_impl, threefry2x32_p
+from jax.extend.random import define_prng_impl
 
 __all__ = ["IMPL", "adopt"]
 
 
-@jax.custom_batching.custom_vmap
+#: Threefry-2x32's rotation constants, for rounds 0-3 and 4-7 of each group of eight.
+_ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
+
+
 def _hash(k1, k2, x1, x2):
-    """The threefry-2x32 hash of counters ``(x1, x2)`` under key words ``(k1, k2)``."""
-    return tuple(threefry2x32_p.bind(k1, k2, x1, x2))
-
-
-@_hash.def_vmap
-def _hash_batched(axis_size, in_batched, k1, k2, x1, x2):
-    # Full-shape operands, flattened: the barrier keeps XLA from folding the key broadcast back into the loop.
-    args = [a if b else jnp.broadcast_to(a, (axis_size, *a.shape)) for a, b in zip((k1, k2, x1, x2), in_batched)]
-    inner = jnp.broadcast_shapes(*(a.shape[1:] for a in args))
-    shape = (axis_size, *inner)
-    args = [a.reshape((axis_size,) + (1,) * (len(inner) - a.ndim + 1) + a.shape[1:]) for a in args]
-    args = [a if a.shape == shape else lax.optimization_barrier(jnp.broadcast_to(a, shape)) for a in args]
-    out1, out2 = _hash(*(a.reshape(-1) for a in args))  # an enclosing vmap batches this call the same way
-    return (out1.reshape(shape), out2.reshape(shape)), (True, True)
+    """The threefry-2x32 hash (20 rounds) of counters ``(x1, x2)`` under key words ``(k1, k2)``, elementwise with
+    broadcasting: the rounds written out in ``jax.numpy``, one fusion for XLA whatever the batching."""
+    keys = (k1, k2, k1 ^ k2 ^ np.uint32(0x1BD11BDA))
+    a, b = x1 + keys[0], x2 + keys[1]
+    for group in range(5):
+        for r in _ROTATIONS[group % 2]:
+            a = a + b
+            b = a ^ ((b << np.uint32(r)) | (b >> np.uint32(32 - r)))
+        a = a + keys[(group + 1) % 3]
+        b = b + keys[(group + 2) % 3] + np.uint32(group + 1)
+    return a, b
 
 
 def _threefry_2x32(key, count):
@@ -95,7 +95,7 @@ def _random_bits(key, bit_width, shape):
     return lax.reshape(bits, shape)
 
 
-#: JAX's threefry-2x32 with a batching rule that keeps vmapped draws cheap to compile (module docstring).
+#: JAX's threefry-2x32 with a hash that keeps vmapped draws cheap to compile (module docstring).
 IMPL = define_prng_impl(key_shape=(2,), seed=_seed, split=_split, random_bits=_random_bits, fold_in=_fold_in,
                         name="threefry2x32_batched", tag="fryb")
 
