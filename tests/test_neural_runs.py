@@ -1,6 +1,12 @@
 """The neural figures' runs: the run list, the compute protocols, the worker pool, the seed statistics."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -101,9 +107,6 @@ def test_claims_from_seed_statistics(tmp_path):
 
 
 def test_comparison_page_without_and_with_runs(tmp_path):
-    import sys
-    from pathlib import Path
-
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs" / "_ext"))
     from ctdocs import neural_page
 
@@ -123,3 +126,44 @@ def test_trigram_total_variation_is_exact():
     x = int(np.argmax(source.probs[c]))
     tokens = np.tile([c // 8, c % 8, x], (5, 1))  # every (context, next) pair is the same
     assert trigram_tv(tokens, source) == pytest.approx(1 - source.stationary[c] * source.probs[c, x], abs=1e-12)
+
+
+_BUILD = """
+import sys
+from simulations.neural import pool, runs
+specs = [runs.Spec("lm", "replace", 0), runs.Spec("lm", "accumulate", 1)]
+pool.build(specs, "fast", jobs=2, root=sys.argv[1])
+"""
+
+
+def _pool_build(root, *, kill_at=None):
+    """Run the two-worker build of ``_BUILD`` in its own process group; with ``kill_at``, SIGKILL the whole group
+    (parent and workers, as a killed ``make figures`` would be) once a checkpoint of that iteration exists."""
+    repo = Path(__file__).resolve().parents[1]
+    with subprocess.Popen([sys.executable, "-c", _BUILD, str(root)], cwd=repo, start_new_session=True,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as process:
+        if kill_at is None:
+            _, err = process.communicate(timeout=600)
+            assert process.returncode == 0, err
+            return
+        deadline = time.monotonic() + 600
+        while not list(Path(root).glob(f"neural-fast/lm/*/iteration-{kill_at:02d}/state.eqx")):
+            assert process.poll() is None, "the build ended before it could be killed: " + process.stderr.read()
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@pytest.mark.slow
+def test_killed_pool_build_resumes_to_identical_result_files(tmp_path):
+    """A build killed mid-training (every process of it) and started again writes the same result.json bytes."""
+    _pool_build(tmp_path / "reference")
+    _pool_build(tmp_path / "killed", kill_at=2)
+    reference = sorted((tmp_path / "reference").rglob("result.json"))
+    assert len(reference) == 2
+    assert not list((tmp_path / "killed").rglob("result.json"))  # killed with both runs part-way
+    _pool_build(tmp_path / "killed")
+    for path in reference:
+        resumed = tmp_path / "killed" / path.relative_to(tmp_path / "reference")
+        assert resumed.read_bytes() == path.read_bytes(), resumed

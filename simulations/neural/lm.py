@@ -32,11 +32,14 @@ from .task import Task, Training
 
 __all__ = ["GPT", "SIZES", "build"]
 
+# The default size trains 400 steps per iteration: at 200 the first model stopped short of what its 2000
+# sequences allow (exact KL 0.20 nats/token, against 0.048 at 400), so the loop measured the optimiser more
+# than the data, and accumulate rose half as fast as replace under fixed steps (0.16 of it at 400).
 SIZES = {
     "fast": dict(vocab=8, order=2, support=4, length=16, n_train=256, n_test=128, n_layer=1, n_head=2,
                  n_embd=32, training=Training(200, 32, 3e-3, 100)),
     "default": dict(vocab=8, order=2, support=4, length=24, n_train=2000, n_test=500, n_layer=2, n_head=2,
-                    n_embd=32, training=Training(200, 32, 1e-2, 100)),
+                    n_embd=32, training=Training(400, 32, 1e-2, 100)),
     "large": dict(vocab=32, order=2, support=12, length=128, n_train=20000, n_test=2000, n_layer=6, n_head=8,
                   n_embd=256, training=Training(20000, 64, 6e-4, 2000)),
 }
