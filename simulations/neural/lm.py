@@ -33,7 +33,7 @@ from .task import Task, Training
 __all__ = ["GPT", "SIZES", "build"]
 
 # The default size trains 400 steps per iteration: at 200 the first model stopped short of what its 2000
-# sequences allow (exact KL 0.20 nats/token, against 0.048 at 400), so the loop measured the optimiser more
+# sequences allow (exact KL 0.20 nats/token, against 0.045 at 400), so the loop measured the optimiser more
 # than the data, and accumulate rose half as fast as replace under fixed steps (0.16 of it at 400).
 SIZES = {
     "fast": dict(vocab=8, order=2, support=4, length=16, n_train=256, n_test=128, n_layer=1, n_head=2,

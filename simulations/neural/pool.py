@@ -27,7 +27,7 @@ from . import runs
 __all__ = ["build", "RATES", "estimate"]
 
 #: Wall seconds per unit of work (one fixed-steps iteration of the base model) at each size, per kind.
-RATES = {"default": {"lm": 3.0, "vae": 1.5, "diffusion": 3.0}, "fast": {"lm": 0.3, "vae": 0.3, "diffusion": 0.3}}
+RATES = {"default": {"lm": 4.0, "vae": 1.5, "diffusion": 3.0}, "fast": {"lm": 0.3, "vae": 0.3, "diffusion": 0.3}}
 
 
 def estimate(specs, size: str, jobs: int, rates=None) -> float:
