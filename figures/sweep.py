@@ -14,6 +14,8 @@ killed build resume) and read back from its netCDF file.  ``fast=True``: two cel
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from . import paths, plotting, sources, style
@@ -40,8 +42,10 @@ def dataset(grid: dict, *, data=None, name: str = "sweep-linear"):
         sweep = sources.require("simulations.sweep", "the sweep figure")
         import jax
 
+        # Worker processes repay their start-up on the full grid only; the fast one runs in this process.
+        jobs = 1 if grid is FAST_GRID else min(2, os.cpu_count() or 1)
         ds = sweep.sweep(REGIMES, key=jax.random.key(0), seed_label="0", cells_dir=folder / f"{name}.cells",
-                         **grid)
+                         jobs=jobs, **grid)
         sweep.save(ds, path)
     with xr.open_dataset(path, engine="scipy") as ds:
         return ds.load()

@@ -25,6 +25,10 @@ Resuming.  Each finished cell is one small ``.npz`` file in ``cells`` written at
 one), holding its config and a SHA-256 over config and arrays.  A rerun loads every cell whose checksum and
 config match and recomputes the rest (a damaged, truncated or foreign file is recomputed, never trusted).
 
+Processes.  ``jobs > 1`` computes the missing cells in that many worker processes
+(:mod:`simulations.sweep_workers`), which write the same cell files; the dataset is then read back from them,
+bit for bit the single process's.
+
 Storage: netCDF (classic, written by scipy) rather than zarr.  The result is a few MB at most, one file is
 easier to hand around, cite and check than a directory store, and scipy's netCDF3 writer needs no package beyond
 what xarray already pulls in (zarr and netCDF4/h5netcdf would be new dependencies); zarr's chunked,
@@ -34,9 +38,11 @@ already provided by the cell files.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
+import tempfile
 import zlib
 from pathlib import Path
 
@@ -46,7 +52,7 @@ from collapse_theory._atomic import atomic_write_bytes
 from collapse_theory.errors import InvalidParameterError
 from collapse_theory.regimes import Regime
 
-__all__ = ["Cell", "cells", "sweep", "run_cell", "FORMAT"]
+__all__ = ["Cell", "cells", "sweep", "run_cell", "save_cell", "FORMAT"]
 
 #: Bumped when a cell's numbers would change for the same config (so old cell files are recomputed).
 FORMAT = 1
@@ -118,6 +124,11 @@ def _save(path: Path, meta: str, mean, se) -> None:
     atomic_write_bytes(path, buffer.getvalue())
 
 
+def save_cell(folder: Path, cell: Cell, *, n: int, seeds: int, seed_label: str, dtype: str, values) -> None:
+    """Write the cell file of ``cell`` holding ``values = (mean, se)`` (what :func:`run_cell` returns)."""
+    _save(Path(folder) / cell.filename, _meta(cell, n=n, seeds=seeds, seed=seed_label, dtype=dtype), *values)
+
+
 def run_cell(cell: Cell, *, n: int, seeds: int, key, dtype: str = "float64"):
     """``(mean, se)`` of the test error at ``sigma^2 = 1``, iterations ``1..n``, for the cell's own key."""
     import jax
@@ -139,7 +150,7 @@ def _theory(cell: Cell, n: int) -> tuple[np.ndarray, str]:
 
 
 def sweep(regimes, *, ds, Ts, sigma2s, n: int, seeds: int, key, seed_label: str = "", cells_dir=None,
-          options=None, dtype: str = "float64", progress: bool = False, on_cell=None):
+          options=None, dtype: str = "float64", progress: bool = False, on_cell=None, jobs: int = 1):
     """The grid as an ``xarray.Dataset`` (module docstring); ``cells_dir`` makes it resumable.
 
     Args:
@@ -149,6 +160,8 @@ def sweep(regimes, *, ds, Ts, sigma2s, n: int, seeds: int, key, seed_label: str 
         key: a ``jax.random`` key; ``seed_label`` names it in cell files (so another key never reuses them).
         cells_dir: folder of per-cell files (``None``: nothing kept).
         on_cell: called as ``on_cell(cell, loaded: bool)`` after each cell (progress reporting, tests).
+        jobs: worker processes for the cells to compute (:mod:`simulations.sweep_workers`; the same numbers);
+            1 computes them in this process.
     """
     import xarray as xr
 
@@ -165,24 +178,46 @@ def sweep(regimes, *, ds, Ts, sigma2s, n: int, seeds: int, key, seed_label: str 
     mean, se, theory = (np.full(shape, np.nan) for _ in range(3))
     kinds = {}
     folder = None if cells_dir is None else Path(cells_dir)
-    bar = todo
-    if progress:
-        from tqdm.auto import tqdm
+    if jobs < 1:
+        raise InvalidParameterError(f"jobs must be at least 1, got {jobs}")
+    with contextlib.ExitStack() as stack:
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
 
-        bar = tqdm(todo, desc="sweep", unit="cell")
-    for cell in bar:
-        where = (regimes.index(cell.name), ds.index(cell.d), Ts.index(cell.T))
-        meta = _meta(cell, n=n, seeds=seeds, seed=seed_label, dtype=dtype)
-        got = None if folder is None else _load(folder / cell.filename, meta)
-        loaded = got is not None
-        if not loaded:
-            got = run_cell(cell, n=n, seeds=seeds, key=key, dtype=dtype)
-            if folder is not None:
-                _save(folder / cell.filename, meta, *got)
-        mean[where], se[where] = got
-        theory[where], kinds[cell.name] = _theory(cell, n)
-        if on_cell is not None:
-            on_cell(cell, loaded)
+            bar = stack.enter_context(tqdm(total=len(todo), desc="sweep", unit="cell"))
+        computed = set()
+        if jobs > 1:
+            if folder is None:  # the workers hand their cells back through files
+                folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sweep-cells-")))
+            missing = [cell for cell in todo
+                       if _load(folder / cell.filename, _meta(cell, n=n, seeds=seeds, seed=seed_label, dtype=dtype))
+                       is None]
+            computed = {cell.label for cell in missing}
+
+            def done(cell):
+                if bar is not None:
+                    bar.update()
+
+            from . import sweep_workers
+
+            sweep_workers.compute(missing, jobs=jobs, folder=folder, n=n, seeds=seeds, key=key,
+                                  seed_label=seed_label, dtype=dtype, on_done=done)
+        for cell in todo:
+            where = (regimes.index(cell.name), ds.index(cell.d), Ts.index(cell.T))
+            meta = _meta(cell, n=n, seeds=seeds, seed=seed_label, dtype=dtype)
+            got = None if folder is None else _load(folder / cell.filename, meta)
+            loaded = got is not None and cell.label not in computed
+            if got is None:
+                got = run_cell(cell, n=n, seeds=seeds, key=key, dtype=dtype)
+                if folder is not None:
+                    _save(folder / cell.filename, meta, *got)
+            mean[where], se[where] = got
+            theory[where], kinds[cell.name] = _theory(cell, n)
+            if bar is not None and cell.label not in computed:
+                bar.update()
+            if on_cell is not None:
+                on_cell(cell, loaded)
     scale = sigma2s[None, None, None, :, None]  # exact: the error is sigma^2 times the sigma^2 = 1 error
     dims = ("regime", "d", "T", "sigma2", "iteration")
     data = {name: (dims, values[:, :, :, None, :] * scale, {"long_name": text})

@@ -59,6 +59,8 @@ def _arguments(p):
     p.add_argument("--dtype", choices=("float64", "float32"), default="float64", help="precision (default float64)")
     p.add_argument("--out", required=True, metavar="FILE.nc", help="netCDF file to write")
     p.add_argument("--cells", metavar="DIR", help="folder of per-cell results for resuming (default FILE.nc.cells)")
+    p.add_argument("--jobs", type=c.integer_at_least(1), default=1, metavar="N",
+                   help="worker processes computing the cells, the same numbers (default 1; one per core is fastest)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     g = p.add_argument_group("regime options (budget defaults to T)")
     for option in kinds.OPTIONS.values():
@@ -95,7 +97,7 @@ def _run(args):
     dataset = _sweep.sweep(args.regimes, ds=args.d, Ts=args.T, sigma2s=args.sigma2, n=args.n, seeds=args.seeds,
                            key=key_from_seed(args.seed), seed_label=str(args.seed), options=options,
                            cells_dir=Path(args.cells) if args.cells else out.with_name(out.name + ".cells"),
-                           dtype=args.dtype, progress=not args.quiet and sys.stderr.isatty())
+                           dtype=args.dtype, progress=not args.quiet and sys.stderr.isatty(), jobs=args.jobs)
     _sweep.save(dataset, out)
     print(f"wrote {out}: {len(grid)} cells, {len(args.sigma2)} sigma^2 values, {args.n} iterations, "
           f"{args.seeds} seeds per cell")

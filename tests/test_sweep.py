@@ -1,5 +1,7 @@
 """``collapse-theory sweep``: the grid dataset, its exact sigma^2 scaling, theory beside Monte Carlo, resuming."""
 
+import shutil
+
 import jax
 import numpy as np
 import pytest
@@ -84,11 +86,24 @@ def test_resume_loads_cells_and_recomputes_a_damaged_one(grid, tmp_path):
         (cell.filename, loaded)), **GRID)
     assert sorted(name for name, loaded in seen if not loaded) == sorted(f.name for f in (damaged, forged, truncated))
     xr.testing.assert_identical(again, ds)
-    # another key never reuses the cells
+    # another key never reuses the cells (in a copy: the fixture's folder keeps key 3's cells for other tests)
     seen.clear()
-    sw.sweep(REGIMES[:1], key=KEY, seed_label="4", cells_dir=folder, on_cell=lambda cell, loaded: seen.append(loaded),
+    copy = shutil.copytree(folder, tmp_path / "copy")
+    sw.sweep(REGIMES[:1], key=KEY, seed_label="4", cells_dir=copy, on_cell=lambda cell, loaded: seen.append(loaded),
              **{**GRID, "ds": (3,), "Ts": (8,)})
     assert seen == [False]
+
+
+def test_worker_processes_write_the_same_cells_and_dataset(grid, tmp_path):
+    """Two worker processes compute every cell (none loaded) into files byte-identical to the one process's."""
+    ds, folder, _ = grid
+    seen = []
+    two = sw.sweep(REGIMES, key=KEY, seed_label="3", cells_dir=tmp_path, jobs=2,
+                   on_cell=lambda cell, loaded: seen.append(loaded), **GRID)
+    assert seen == [False] * 9
+    xr.testing.assert_identical(two, ds)
+    mine = {f.name: f.read_bytes() for f in tmp_path.glob("*.npz")}
+    assert len(mine) == 9 and mine == {name: (folder / name).read_bytes() for name in mine}
 
 
 def test_netcdf_round_trip(grid, tmp_path):
@@ -126,6 +141,7 @@ def test_command_writes_the_dataset(tmp_path, capsys):
     (["--regimes", "replace", "--d", "10", "--T", "6"], "no cell of this grid has T >= d \\+ 2"),
     (["--regimes", "replace", "--d", "2", "--T", "6", "--model", "gaussian"], "sweep runs the linear model"),
     (["--regimes", "replace", "--d", "2,2", "--T", "6"], "lists a value twice"),
+    (["--regimes", "replace", "--d", "2", "--T", "6", "--jobs", "0"], "jobs"),
 ])
 def test_bad_input_is_one_usage_error(argv, message, tmp_path):
     with pytest.raises(c.UsageError, match=message):
