@@ -73,14 +73,19 @@ def draw(ds, name: str, *, columns, sigma2: float = 1.0, out=None, title: str = 
                     plotting.theory(ax, iterations, cell["theory"].values, color=colors[T],
                                     linestyle=(0, (1, 1.5)) if bound else (0, (3, 2)))
                 ax.set_yscale("log")
-                ax.set_title(f"{regime}, d = {d}" + (" (dotted: lower bound)" if bound and col == 0 else ""),
-                             color=style.regime_color(regime))
+                short = {"accumulate-subsample": "acc.-subsample"}.get(regime, regime)  # fits three columns
+                ax.set_title(f"{short}, d = {d}", color=style.regime_color(regime))
                 if row == len(regimes) - 1:
                     ax.set_xlabel("iteration n")
                 if col == 0:
                     ax.set_ylabel(rf"test error, $\sigma^2={sigma2:g}$")
         handles = {h.get_label(): h for ax in axes.flat for h in ax.get_legend_handles_labels()[0]}
-        plotting.legend(fig, list(handles.values()))
+        handles = list(handles.values())
+        if any(str(ds["theory_kind"].sel(regime=r).values) != "exact" for r in regimes):
+            from matplotlib.lines import Line2D
+
+            handles.append(Line2D([], [], color="0.3", linestyle=(0, (1, 1.5)), label="proven lower bound"))
+        plotting.legend(fig, handles)
         if title:
             fig.suptitle(title)
         return plotting.save(fig, name, out)
