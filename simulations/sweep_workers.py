@@ -39,8 +39,8 @@ def _environment() -> dict:
 def compute(cells, *, jobs: int, folder, n: int, seeds: int, key, seed_label: str, dtype: str, on_done=None):
     """Run ``cells`` in ``jobs`` worker processes, each writing its cell file into ``folder``.
 
-    ``on_done(cell)`` is called in the calling thread's order of answers.  Raises ``RuntimeError`` naming the
-    cell when a worker fails or exits.
+    ``on_done(cell)`` is called once per finished cell, one call at a time, from the threads that serve the
+    workers.  Raises ``RuntimeError`` naming the cell when a worker fails or exits.
     """
     import jax
     import numpy as np

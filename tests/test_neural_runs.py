@@ -1,12 +1,7 @@
-"""The neural figures' runs: the run list, the compute protocols, the worker pool, the seed statistics."""
+"""The neural figures' runs: the run list, the compute protocols, the seed statistics (the pool: test_neural_pool)."""
 
-import io
 import json
-import os
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +9,7 @@ import pytest
 
 from collapse_theory import regimes
 from collapse_theory.cli import main
-from simulations.neural import loop, markov, pool, runs, summary
+from simulations.neural import loop, markov, runs, summary
 
 
 def test_needed_runs_cover_every_kind_regime_and_seed():
@@ -66,37 +61,6 @@ def test_bad_compute_and_model_size_are_one_error_line(tmp_path, capsys):
     assert not (tmp_path / "r").exists()
 
 
-#: The pool's test run: one fast VAE run (the CPU of a second would compete with the other test worker).
-POOL_SPECS = [runs.Spec("vae", "accumulate", 1)]
-
-
-@pytest.fixture(scope="module")
-def pool_build(tmp_path_factory):
-    """An uninterrupted build of ``POOL_SPECS``: its folder, the specs it trained and its progress lines."""
-    root, lines = tmp_path_factory.mktemp("pool"), []
-
-    class Log:
-        def write(self, text):
-            lines.append(text)
-
-        def flush(self):
-            pass
-
-    trained = pool.build(POOL_SPECS, "fast", jobs=2, root=root, log=Log())
-    return root, trained, "".join(lines)
-
-
-@pytest.mark.slow
-def test_pool_trains_missing_runs_once(pool_build):
-    root, trained, text = pool_build
-    assert set(trained) == set(POOL_SPECS)
-    assert "1 of 1 runs to train" in text and "[1/1] vae accumulate seed 1" in text and "left" in text
-    for spec in POOL_SPECS:
-        result = runs.finished(spec, "fast", root)
-        assert result is not None and result["params"]["compute"] == "steps"
-    assert pool.build(POOL_SPECS, "fast", jobs=2, root=root) == []  # read back: nothing trained
-
-
 def _fake(root, kind, variant, seed, values):
     folder = root / kind / f"{variant}-seed{seed}"
     folder.mkdir(parents=True)
@@ -138,42 +102,3 @@ def test_trigram_total_variation_is_exact():
     x = int(np.argmax(source.probs[c]))
     tokens = np.tile([c // 8, c % 8, x], (5, 1))  # every (context, next) pair is the same
     assert trigram_tv(tokens, source) == pytest.approx(1 - source.stationary[c] * source.probs[c, x], abs=1e-12)
-
-
-_BUILD = """
-import json, sys
-from simulations.neural import pool, runs
-pool.build([runs.Spec(**s) for s in json.loads(sys.argv[2])], "fast", jobs=2, root=sys.argv[1])
-"""
-
-
-def _killed_build(root, *, kill_at: int):
-    """Start the build of ``POOL_SPECS`` in its own process group and SIGKILL the whole group (parent and
-    worker, as a killed ``make figures`` would be) once a checkpoint of iteration ``kill_at`` exists."""
-    repo = Path(__file__).resolve().parents[1]
-    specs = json.dumps([vars(spec) for spec in POOL_SPECS])
-    with subprocess.Popen([sys.executable, "-c", _BUILD, str(root), specs], cwd=repo, start_new_session=True,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as process:
-        deadline = time.monotonic() + 600
-        while not list(Path(root).glob(f"neural-fast/vae/*/iteration-{kill_at:02d}/state.eqx")):
-            assert process.poll() is None, "the build ended before it could be killed: " + process.stderr.read()
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
-@pytest.mark.slow
-def test_killed_pool_build_resumes_to_identical_result_files(pool_build, tmp_path):
-    """A build killed mid-training (every process of it) and started again writes the same result.json bytes as
-    the uninterrupted build."""
-    reference_root = pool_build[0]
-    _killed_build(tmp_path, kill_at=2)
-    assert not list(tmp_path.rglob("result.json"))  # killed part-way
-    resumed = pool.build(POOL_SPECS, "fast", jobs=2, root=tmp_path, log=io.StringIO())  # in this process
-    assert set(resumed) == set(POOL_SPECS)  # the part-way run finished by the second build
-    reference = sorted(reference_root.rglob("result.json"))
-    assert len(reference) == len(POOL_SPECS)
-    for path in reference:
-        resumed = tmp_path / path.relative_to(reference_root)
-        assert resumed.read_bytes() == path.read_bytes(), resumed
