@@ -1,7 +1,7 @@
 """A sweep's cells spread over worker processes: the same cell files, the same numbers, in less wall time.
 
 :func:`compute` hands the cells still missing to ``jobs`` processes (``python -m simulations.sweep_workers``), the
-costliest first, one cell at a time to whichever worker is free, so the workers finish together.  A worker
+costliest first, one cell at a time to whichever worker is free (:func:`simulations.workers.serve`).  A worker
 runs :func:`simulations.sweep.run_cell` and writes the cell file (:func:`simulations.sweep.save_cell`, atomic
 and checksummed) before it answers; :func:`simulations.sweep.sweep` then reads every cell back as if a former
 run had left it.  A cell's numbers depend on the key and the cell only, and each worker runs the program the
@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import json
 import os
-import queue
-import subprocess
 import sys
-import threading
+
+from . import workers
 
 __all__ = ["compute"]
 
@@ -52,49 +51,15 @@ def compute(cells, *, jobs: int, folder, n: int, seeds: int, key, seed_label: st
         return
     common = {"n": n, "seeds": seeds, "seed_label": seed_label, "dtype": dtype, "folder": str(folder),
               "key": np.asarray(jax.random.key_data(key)).tolist(), "impl": str(jax.random.key_impl(key))}
-    pending = queue.Queue()
-    for cell in todo:
-        pending.put(cell)
-    lock, failures = threading.Lock(), []
+    def answered(cell, answer, unfinished):
+        if on_done is not None:
+            on_done(cell)
 
-    def serve(worker):
-        while not failures:
-            try:
-                cell = pending.get_nowait()
-            except queue.Empty:
-                return
-            request = {**common, "name": cell.name, "regime": cell.regime.to_json(), "d": cell.d, "T": cell.T}
-            worker.stdin.write(json.dumps(request) + "\n")
-            worker.stdin.flush()
-            line = worker.stdout.readline()
-            with lock:
-                answer = json.loads(line) if line else {"ok": False, "error": f"worker exited ({worker.poll()})"}
-                if not answer["ok"]:
-                    failures.append(f"cell {cell.name} d={cell.d} T={cell.T}: {answer['error']}")
-                    return
-                if on_done is not None:
-                    on_done(cell)
-
-    jobs = max(1, min(jobs, len(todo)))
-    workers = [subprocess.Popen([sys.executable, "-m", "simulations.sweep_workers"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, text=True, env=_environment()) for _ in range(jobs)]
-    threads = [threading.Thread(target=serve, args=(w,), daemon=True) for w in workers]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        for worker in workers:
-            worker.stdin.close()
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
-            worker.stdout.close()
-    if failures:
-        raise RuntimeError("sweep workers failed: " + "; ".join(failures))
+    workers.serve([sys.executable, "-m", "simulations.sweep_workers"], todo, jobs=max(1, min(jobs, len(todo))),
+                  env=_environment(), on_answer=answered, what="sweep workers",
+                  request=lambda cell: {**common, "name": cell.name, "regime": cell.regime.to_json(), "d": cell.d,
+                                        "T": cell.T},
+                  name=lambda cell: f"cell {cell.name} d={cell.d} T={cell.T}")
 
 
 def _worker() -> int:

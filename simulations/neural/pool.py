@@ -1,11 +1,12 @@
 """Train a list of neural runs in worker processes, with a progress line per run and an estimate of what is left.
 
-Each worker is a ``python -m simulations.neural.runs --worker`` process that trains one run at a time from a
-shared queue (the costliest first, so the two workers finish together), reusing its compiled functions across
-runs of a kind.  Workers train in float32 on one thread each (what ``collapse-theory neural`` computes, and
-the same numbers whichever worker or build trains a run), and keep their compiled code in JAX's on-disk cache
-beside the derivation cache, so a second build compiles nothing.  A run killed half-way resumes from its last
-checkpoint (:mod:`simulations.neural.checkpoint`), so an interrupted build finishes with the same results.
+Each worker is a ``python -m simulations.neural.runs --worker`` process that trains one run at a time from a shared
+queue (:func:`simulations.workers.serve`; the costliest first, so the two workers finish together), reusing its
+compiled functions across runs of a kind.  Workers train in float32 on one thread each (what
+``collapse-theory neural`` computes, and the same numbers whichever worker or build trains a run), and keep their
+compiled code in JAX's on-disk cache beside the derivation cache, so a second build compiles nothing.  A run
+killed half-way resumes from its last checkpoint (:mod:`simulations.neural.checkpoint`), so an interrupted build
+finishes with the same results.
 
 The estimate of what is left is the remaining work (:meth:`Spec.cost`) times the seconds per unit measured on
 the runs finished so far in this build (per kind; before the first, the rates in :data:`RATES`, measured on
@@ -14,14 +15,11 @@ the runs finished so far in this build (per kind; before the first, the rates in
 
 from __future__ import annotations
 
-import json
 import os
-import queue
-import subprocess
 import sys
-import threading
 from dataclasses import asdict
 
+from .. import workers
 from . import runs
 
 __all__ = ["build", "RATES", "estimate"]
@@ -64,64 +62,21 @@ def build(specs, size: str = "default", *, jobs: int = 2, root=None, log=None) -
     jobs = max(1, min(jobs, len(todo)))
     print(f"neural: {len(todo)} of {len(specs)} runs to train at the {size} size on {jobs} worker(s), "
           f"estimated {_minutes(estimate(todo, size, jobs))}", file=log, flush=True)
-    pending = queue.Queue()
-    for spec in todo:
-        pending.put(spec)
-    lock = threading.Lock()
-    done, failures, measured = [], [], {}  # measured: kind -> [seconds, cost units]
-    running = {}
+    done, measured = [], {}  # measured: kind -> [seconds, cost units]
 
-    def left() -> float:
+    def answered(spec, answer, unfinished):
+        done.append(spec)
+        seconds, units = measured.get(spec.kind, (0.0, 0.0))
+        measured[spec.kind] = (seconds + answer["seconds"], units + spec.cost(_iterations(spec, size)))
         rates = {kind: s / c for kind, (s, c) in measured.items() if c > 0}
-        rest = list(pending.queue) + list(running.values())
-        return estimate(rest, size, jobs, rates)
+        print(f"neural: [{len(done)}/{len(todo)}] {spec.name} in {answer['seconds']:.0f} s "
+              f"(CPU {answer['cpu']:.0f} s); about {_minutes(estimate(unfinished, size, jobs, rates))} left",
+              file=log, flush=True)
 
-    def serve(worker):
-        while not failures:
-            try:
-                spec = pending.get_nowait()
-            except queue.Empty:
-                break
-            with lock:
-                running[id(worker)] = spec
-            worker.stdin.write(json.dumps({"spec": asdict(spec), "size": size,
-                                           "root": None if root is None else str(root)}) + "\n")
-            worker.stdin.flush()
-            line = worker.stdout.readline()
-            with lock:
-                running.pop(id(worker), None)
-                if not line:
-                    failures.append(f"{spec.name}: worker exited ({worker.poll()})")
-                    break
-                answer = json.loads(line)
-                if not answer["ok"]:
-                    failures.append(f"{spec.name}: {answer['error']}")
-                    break
-                done.append(spec)
-                seconds, units = measured.get(spec.kind, (0.0, 0.0))
-                measured[spec.kind] = (seconds + answer["seconds"], units + spec.cost(_iterations(spec, size)))
-                print(f"neural: [{len(done)}/{len(todo)}] {spec.name} in {answer['seconds']:.0f} s "
-                      f"(CPU {answer['cpu']:.0f} s); about {_minutes(left())} left", file=log, flush=True)
-
-    workers = [subprocess.Popen([sys.executable, "-m", "simulations.neural.runs", "--worker"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, text=True, env=_environment()) for _ in range(jobs)]
-    threads = [threading.Thread(target=serve, args=(w,), daemon=True) for w in workers]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        for worker in workers:
-            worker.stdin.close()
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
-            worker.stdout.close()
-    if failures:
-        raise RuntimeError("neural runs failed: " + "; ".join(failures))
+    where = None if root is None else str(root)
+    workers.serve([sys.executable, "-m", "simulations.neural.runs", "--worker"], todo, jobs=jobs, env=_environment(),
+                  request=lambda spec: {"spec": asdict(spec), "size": size, "root": where},
+                  name=lambda spec: spec.name, on_answer=answered, what="neural runs")
     return done
 
 
