@@ -186,32 +186,34 @@ def sweep(regimes, *, ds, Ts, sigma2s, n: int, seeds: int, key, seed_label: str 
             from tqdm.auto import tqdm
 
             bar = stack.enter_context(tqdm(total=len(todo), desc="sweep", unit="cell"))
+        if jobs > 1 and folder is None:  # the workers hand their cells back through files
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sweep-cells-")))
+
+        def meta_of(cell):
+            return _meta(cell, n=n, seeds=seeds, seed=seed_label, dtype=dtype)
+
+        def stored(cell):
+            return None if folder is None else _load(folder / cell.filename, meta_of(cell))
+
+        found = {cell.label: stored(cell) for cell in todo}
         computed = set()
         if jobs > 1:
-            if folder is None:  # the workers hand their cells back through files
-                folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sweep-cells-")))
-            missing = [cell for cell in todo
-                       if _load(folder / cell.filename, _meta(cell, n=n, seeds=seeds, seed=seed_label, dtype=dtype))
-                       is None]
-            computed = {cell.label for cell in missing}
-
-            def done(cell):
-                if bar is not None:
-                    bar.update()
-
             from . import sweep_workers
 
+            missing = [cell for cell in todo if found[cell.label] is None]
+            computed = {cell.label for cell in missing}
             sweep_workers.compute(missing, jobs=jobs, folder=folder, n=n, seeds=seeds, key=key,
-                                  seed_label=seed_label, dtype=dtype, on_done=done)
+                                  seed_label=seed_label, dtype=dtype,
+                                  on_done=None if bar is None else lambda cell: bar.update())
+            found.update({cell.label: stored(cell) for cell in missing})
         for cell in todo:
             where = (regimes.index(cell.name), ds.index(cell.d), Ts.index(cell.T))
-            meta = _meta(cell, n=n, seeds=seeds, seed=seed_label, dtype=dtype)
-            got = None if folder is None else _load(folder / cell.filename, meta)
+            got = found[cell.label]
             loaded = got is not None and cell.label not in computed
             if got is None:
                 got = run_cell(cell, n=n, seeds=seeds, key=key, dtype=dtype)
                 if folder is not None:
-                    _save(folder / cell.filename, meta, *got)
+                    _save(folder / cell.filename, meta_of(cell), *got)
             mean[where], se[where] = got
             theory[where], kinds[cell.name] = _theory(cell, n)
             if bar is not None and cell.label not in computed:
