@@ -3,15 +3,22 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DOCS_STAMP := $(VENV)/.installed-docs
 PYTEST_FLAGS ?= -n 2 --dist loadfile
 
 .PHONY: install test test-fast figures docs docs-check bench clean
 
+# The package and its test tools; the documentation's tools (Sphinx, MyST-NB, a Jupyter kernel: a third of the
+# install's time) only for the targets that build the site.
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -e '.[test,docs]'
+	$(BIN)/python -m pip install -e '.[test]'
 	touch $(STAMP)
+
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -e '.[test,docs]'
+	touch $(DOCS_STAMP)
 
 install: $(STAMP)
 
@@ -32,7 +39,7 @@ clean:
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # Nitpicky (every reference resolves), offline (MathJax bundled), notebooks executed; warnings are errors.
-docs: $(STAMP)
+docs: $(DOCS_STAMP)
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
 
 # The built site's tests (tests/test_docs_html.py: pages, signatures, inventory, nothing loaded from outside, the

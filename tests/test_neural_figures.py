@@ -37,7 +37,7 @@ def test_neural_figure_from_finished_runs(kind, tmp_path, monkeypatch):
     import importlib
 
     from figures import plotting
-    from simulations.neural import pool
+    from simulations import workers
 
     _fabricate(tmp_path / "data", kind)
     titles = []
@@ -48,7 +48,7 @@ def test_neural_figure_from_finished_runs(kind, tmp_path, monkeypatch):
         return save(fig, name, out)
 
     monkeypatch.setattr(plotting, "save", spy)
-    monkeypatch.setattr(pool.subprocess, "Popen", None)  # a worker started here would mean training
+    monkeypatch.setattr(workers.subprocess, "Popen", None)  # a worker started here would mean training
     module = importlib.import_module(f"figures.neural_{kind}")
     written = module.main(fast=True, out=tmp_path / "out", data=tmp_path / "data")
     assert sorted(p.name for p in written) == [f"neural_{kind}.pdf", f"neural_{kind}.png"]

@@ -96,7 +96,7 @@ print(json.dumps(out))
 def _forced(devices):
     # The session's caches (conftest): the two-device run loads what the one-device run compiled.
     env = {**os.environ, "PYTHONPATH": str(ROOT), "JAX_PLATFORMS": "cpu",
-           "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}"}
+           "XLA_FLAGS": f"{os.environ.get('XLA_FLAGS', '')} --xla_force_host_platform_device_count={devices}"}
     # The configuration that hung (600 seeds in one chunk over 2 forced devices, whatever the sizes): a timeout,
     # not a hang.
     done = subprocess.run([sys.executable, "-c", DEVICES], env=env, cwd=ROOT, capture_output=True, text=True,
