@@ -11,6 +11,10 @@ per-coordinate variance, ``n_eff = 1 / sum_p w_p^2``; scipy's conventions).  Per
 * ``nll``: the negative log-likelihood of held-out real data, averaged over ``held_out`` points drawn once from
   the truth with a fixed evaluation key (the same for every seed), Monte Carlo only.
 
+The fit's moments come from per-source sums (a source's points never change once written), and at a fixed
+bandwidth so does its held-out density, ``log sum_s alpha_s D_s(x)`` with ``D_s`` the mean kernel of source
+``s`` at ``x``: an iteration then costs O(T + sources), not O(live points), which under accumulate is ``n T``.
+
 Data sets: :data:`collapse_theory.kde.DATASETS`.  Every generation is stored in a pre-allocated pool (static
 shapes; a generation's slot and size come from the regime), so memory grows like the regime's total number of
 points.  accumulate-subsample is not simulated for this family.  Generation ``g`` uses
@@ -70,6 +74,12 @@ def _plan(regime: Regime, n: int, T: int):
     return arrays, layout, int(sizes.sum()), int(sizes.max())
 
 
+def _log_kernel(x, points, bw):
+    """``log N(x_i; p_j, bw^2 I)`` for every held-out point ``x_i`` and fitted point ``p_j``: ``(H, P)``."""
+    d2 = jnp.sum((x[:, None, :] - points[None, :, :]) ** 2, axis=-1)
+    return -0.5 * d2 / bw**2 - 0.5 * x.shape[-1] * jnp.log(2 * jnp.pi * bw**2)
+
+
 def _factor(rule, n_eff, dim):
     if rule == "scott":
         return n_eff ** (-1.0 / (dim + 4))
@@ -105,9 +115,26 @@ def _trajectory(n: int, T: int, dim: int, pool: int, max_size: int, rule, nll: b
         current = pool_x.at[index].get(mode="fill", fill_value=0.0)
         return pool_x.at[index].set(jnp.where(keep, points, current), mode="drop")
 
+    def stats(carry, points, source, a, bw):
+        """Record the per-source statistics of the ``points`` just written to ``source`` (none when -1)."""
+        sums, squares, log_density = carry
+        size = jnp.where(source >= 0, a["sizes"][jnp.maximum(source, 0)], 0)
+        keep = slots < size
+        target = jnp.where(source >= 0, source, a["sizes"].shape[0])  # out of range: dropped
+        masked = jnp.where(keep[:, None], points, 0.0)
+        sums = sums.at[target].set(jnp.sum(masked, axis=0), mode="drop")
+        squares = squares.at[target].set(jnp.sum(masked**2), mode="drop")
+        if log_density is not None:
+            log_k = _log_kernel(a["held_out"], points, bw)                              # (H, max_size)
+            log_mean = jax.nn.logsumexp(jnp.where(keep[None, :], log_k, -jnp.inf), axis=1) - jnp.log(size)
+            log_density = log_density.at[target].set(log_mean, mode="drop")
+        return sums, squares, log_density
+
     def path(key, a):
+        sources = a["sizes"].shape[0]
+
         def body(carry, x):
-            pool_x, bw = carry
+            pool_x, bw, summary = carry
             k_gen = jax.random.fold_in(key, x["g"])
             k_syn, k_real, k_sample = jax.random.split(k_gen, 3)
             first = x["g"] == 1
@@ -115,26 +142,37 @@ def _trajectory(n: int, T: int, dim: int, pool: int, max_size: int, rule, nll: b
             synthetic = from_model(k_syn, pool_x, jnp.where(first, 1.0, x["previous"]), bw, a, max_size)
             pool_x = write(pool_x, synthetic, x["synthetic"], a)
             pool_x = write(pool_x, real_points, x["real"], a)  # iteration 1's data, and fresh real data
-            owner = a["owner"][x["live"]]
-            w = jnp.where(x["used"], x["alpha"][owner] / a["sizes"][owner], 0.0)  # (L,) weights of the live points
-            points = pool_x[x["live"]]  # (L, dim)
-            mean = w @ points  # (dim,)
-            var = jnp.sum(w @ (points**2) - mean**2)
+            summary = stats(summary, synthetic, x["synthetic"], a, bw)
+            summary = stats(summary, real_points, x["real"], a, bw)
+            sums, squares, log_density = summary
+            # The fit weighs source s by alpha_s, spread evenly over its N_s points: its moments, its effective
+            # sample size and (fixed bandwidth) its density come from per-source sums, O(sources) per iteration
+            # where the points themselves cost O(live points): accumulate's pool grows to n T.
+            share = x["alpha"] / a["sizes"]                                                # (S,)
+            mean = share @ sums                                                           # (dim,)
+            var = share @ squares - jnp.sum(mean**2)
             if rule is None:
                 bw = a["bandwidth"]
             else:
-                bw = jnp.sqrt(var / dim) * _factor(rule, 1.0 / jnp.sum(w**2), dim)
+                bw = jnp.sqrt(var / dim) * _factor(rule, 1.0 / jnp.sum(x["alpha"] * share), dim)
             out = {"variance_ratio": (var + dim * bw**2) / a["total_variance"]}
-            if nll:
-                d2 = jnp.sum((a["held_out"][:, None, :] - points[None, :, :]) ** 2, axis=-1)  # (H, L)
+            if nll and rule is None:
+                log_alpha = jnp.where(x["alpha"] > 0, jnp.log(jnp.where(x["alpha"] > 0, x["alpha"], 1.0)), -jnp.inf)
+                out["nll"] = -jnp.mean(jax.nn.logsumexp(log_alpha[:, None] + log_density, axis=0))
+            elif nll:  # the bandwidth changes every iteration: score the live points themselves
+                owner = a["owner"][x["live"]]
+                w = jnp.where(x["used"], x["alpha"][owner] / a["sizes"][owner], 0.0)  # (L,) weights of the live points
                 log_w = jnp.where(w > 0, jnp.log(jnp.where(w > 0, w, 1.0)), -jnp.inf)
-                log_k = -0.5 * d2 / bw**2 - 0.5 * dim * jnp.log(2 * jnp.pi * bw**2)
+                log_k = _log_kernel(a["held_out"], pool_x[x["live"]], bw)                  # (H, L)
                 out["nll"] = -jnp.mean(jax.nn.logsumexp(log_w[None, :] + log_k, axis=1))
             if samples:
                 out["samples"] = from_model(k_sample, pool_x, x["alpha"], bw, a, T)
-            return (pool_x, bw), out
+            return (pool_x, bw, (sums, squares, log_density)), out
 
-        _, out = lax.scan(body, (jnp.zeros((pool, dim)), a["bandwidth"]), a["schedule"])
+        held = a["held_out"].shape[0]
+        summary = (jnp.zeros((sources, dim)), jnp.zeros(sources),
+                   jnp.zeros((sources, held)) if nll and rule is None else None)
+        _, out = lax.scan(body, (jnp.zeros((pool, dim)), a["bandwidth"], summary), a["schedule"])
         return out
 
     return path
@@ -162,7 +200,10 @@ def _prepare(regime, n, *, T, bandwidth, dataset, bandwidth_rule, nll, held_out,
                      0 if data.reference is None else int(data.reference.shape[0]), samples)
     config = {"model": "kde", "regime": regime.to_json(), "n": n, "T": T, "bandwidth": bandwidth,
               "dataset": data.name, "bandwidth_rule": rule, "held_out": held_out}
-    return fn, args, config, pool * data.dim + (held_out * pool if nll else 0)
+    # Per seed in memory: the pool, and the held-out scores (against every live point under a rule; against one
+    # generation, plus one row per source, at a fixed bandwidth).
+    scored = pool if rule is not None else max_size + len(layout["sizes"])
+    return fn, args, config, pool * data.dim + (held_out * scored if nll else 0)
 
 
 @dataclass(frozen=True)
@@ -190,7 +231,9 @@ def simulate(regime: Regime, n: int, config: Optional[Config] = None, *, key, se
         dataset: one of :data:`collapse_theory.kde.DATASETS`.
         bandwidth_rule: None (fixed ``h``), ``"scott"`` or ``"silverman"``.
         nll, held_out: also report the held-out negative log-likelihood on ``held_out`` real points (fixed
-            across seeds; it costs ``held_out`` times the fitted points per iteration, hence the small default).
+            across seeds).  At a fixed bandwidth each generation is scored once, when it is written, and each
+            iteration combines one row of log-densities per source; under a ``bandwidth_rule`` every iteration
+            scores all the fitted points, ``held_out`` times the live pool (hence the small default).
         chunk: seeds per vmapped call (default: what fits in about 200 MB).
     """
     c = merge(Config, config, options)
@@ -202,7 +245,8 @@ def simulate(regime: Regime, n: int, config: Optional[Config] = None, *, key, se
         if chunk is None:
             chunk = _seeds.chunk_size(seeds, per_seed=per_seed)
         return _seeds.run(fn, args, key=key, seeds=seeds, chunk=chunk, keep_values=keep_values, progress=progress,
-                          description=f"{regime.label} seeds", config={**recorded, "engine": "points", "dtype": dtype, "seeds": seeds})
+                          description=f"{regime.label} seeds",
+                          config={**recorded, "engine": "points", "dtype": dtype, "seeds": seeds})
 
 
 def snapshots(regime: Regime, iterations, *, key, T: int = 100, bandwidth: float = 0.3,
@@ -222,9 +266,12 @@ def snapshots(regime: Regime, iterations, *, key, T: int = 100, bandwidth: float
     return {i: np.asarray(out[i - 1]) for i in iterations}
 
 
-def work(regime: Regime, n: int, *, T: int, **_) -> float:
+def work(regime: Regime, n: int, *, T: int, bandwidth_rule=None, **_) -> float:
     """Floating-point operations of one seed's trajectory (for the CLI's guard on long runs): the held-out NLL
-    scores 25 points against every live point of the pool."""
+    scores 25 points against each new generation and one row per source at a fixed bandwidth, and against
+    every live point of the pool under a bandwidth rule."""
+    if bandwidth_rule is None:
+        return float(n) * (T + n) * 30
     live = T * (n + 1) / 2 if regime.kind != "replace" else T
     return float(n) * live * 30
 
