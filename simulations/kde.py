@@ -88,8 +88,12 @@ def _factor(rule, n_eff, dim):
 
 @functools.lru_cache(maxsize=None)
 def _trajectory(n: int, T: int, dim: int, pool: int, max_size: int, rule, nll: bool,
-                reference: int, samples: bool):
-    """Per-seed ``(key, args) -> {metric: (n,)}`` (plus ``"samples": (n, T, dim)`` when ``samples``)."""
+                reference: int, samples: bool, by_source: bool = True):
+    """Per-seed ``(key, args) -> {metric: (n,)}`` (plus ``"samples": (n, T, dim)`` when ``samples``).
+
+    ``by_source=False`` scores the live points at every iteration even at a fixed bandwidth: the direct
+    computation that the per-source densities are tested against."""
+    by_source = by_source and rule is None
     slots = jnp.arange(max_size)
 
     def truth(key, size):
@@ -126,7 +130,8 @@ def _trajectory(n: int, T: int, dim: int, pool: int, max_size: int, rule, nll: b
         squares = squares.at[target].set(jnp.sum(masked**2), mode="drop")
         if log_density is not None:
             log_k = _log_kernel(a["held_out"], points, bw)                              # (H, max_size)
-            log_mean = jax.nn.logsumexp(jnp.where(keep[None, :], log_k, -jnp.inf), axis=1) - jnp.log(size)
+            log_mean = jax.nn.logsumexp(jnp.where(keep[None, :], log_k, -jnp.inf), axis=1) - jnp.log(
+                jnp.maximum(size, 1))  # no source (-1): a finite row, dropped
             log_density = log_density.at[target].set(log_mean, mode="drop")
         return sums, squares, log_density
 
@@ -156,10 +161,10 @@ def _trajectory(n: int, T: int, dim: int, pool: int, max_size: int, rule, nll: b
             else:
                 bw = jnp.sqrt(var / dim) * _factor(rule, 1.0 / jnp.sum(x["alpha"] * share), dim)
             out = {"variance_ratio": (var + dim * bw**2) / a["total_variance"]}
-            if nll and rule is None:
+            if nll and by_source:
                 log_alpha = jnp.where(x["alpha"] > 0, jnp.log(jnp.where(x["alpha"] > 0, x["alpha"], 1.0)), -jnp.inf)
                 out["nll"] = -jnp.mean(jax.nn.logsumexp(log_alpha[:, None] + log_density, axis=0))
-            elif nll:  # the bandwidth changes every iteration: score the live points themselves
+            elif nll:  # under a rule the bandwidth changes every iteration: score the live points themselves
                 owner = a["owner"][x["live"]]
                 w = jnp.where(x["used"], x["alpha"][owner] / a["sizes"][owner], 0.0)  # (L,) weights of the live points
                 log_w = jnp.where(w > 0, jnp.log(jnp.where(w > 0, w, 1.0)), -jnp.inf)
@@ -171,14 +176,14 @@ def _trajectory(n: int, T: int, dim: int, pool: int, max_size: int, rule, nll: b
 
         held = a["held_out"].shape[0]
         summary = (jnp.zeros((sources, dim)), jnp.zeros(sources),
-                   jnp.zeros((sources, held)) if nll and rule is None else None)
+                   jnp.zeros((sources, held)) if nll and by_source else None)
         _, out = lax.scan(body, (jnp.zeros((pool, dim)), a["bandwidth"], summary), a["schedule"])
         return out
 
     return path
 
 
-def _prepare(regime, n, *, T, bandwidth, dataset, bandwidth_rule, nll, held_out, samples=False):
+def _prepare(regime, n, *, T, bandwidth, dataset, bandwidth_rule, nll, held_out, samples=False, by_source=True):
     T, bandwidth, data, rule = check(regime, T=T, bandwidth=bandwidth, dataset_name=dataset,
                                      bandwidth_rule=bandwidth_rule)
     n = _validate.integer("n", n)
@@ -197,7 +202,7 @@ def _prepare(regime, n, *, T, bandwidth, dataset, bandwidth_rule, nll, held_out,
             "bandwidth": jnp.asarray(float(bandwidth)), "total_variance": jnp.asarray(data.total_variance),
             "reference": reference, "held_out": points}
     fn = _trajectory(n, T, data.dim, pool, max_size, rule, bool(nll),
-                     0 if data.reference is None else int(data.reference.shape[0]), samples)
+                     0 if data.reference is None else int(data.reference.shape[0]), samples, by_source)
     config = {"model": "kde", "regime": regime.to_json(), "n": n, "T": T, "bandwidth": bandwidth,
               "dataset": data.name, "bandwidth_rule": rule, "held_out": held_out}
     # Per seed in memory: the pool, and the held-out scores (against every live point under a rule; against one
