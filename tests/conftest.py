@@ -28,21 +28,6 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_numpy_rank_promotion", "raise")
 
-def pytest_collection_modifyitems(config, items):
-    """Files with the most slow tests run first, each file's tests in their own order: pytest-xdist's loadfile
-    hands files out in collection order, and a long file handed out last leaves the other worker idle."""
-    import collections
-
-    def path(item):
-        return item.nodeid.split("::")[0]
-
-    slow = collections.Counter(path(item) for item in items if item.get_closest_marker("slow"))
-    first = {}
-    for i, item in enumerate(items):
-        first.setdefault(path(item), i)
-    items.sort(key=lambda item: (-slow[path(item)], first[path(item)]))
-
-
 settings.register_profile(
     "deterministic",
     derandomize=True,
