@@ -107,7 +107,8 @@ def test_monte_carlo_agrees_with_theory_1d(regime):
     """Each regime compiles its own program (its pool size and schedule widths are static shapes); the held-out
     NLL rides along, checked finite."""
     result = S.simulate(regime, N, key=jax.random.key(1), seeds=2000, T=T, bandwidth=H, chunk=CHUNK)
-    assert_result_agrees(result, K.errors(regime, N, T=T, bandwidth=H)["variance_ratio"], "variance_ratio", regime.label)
+    assert_result_agrees(result, K.errors(regime, N, T=T, bandwidth=H)["variance_ratio"], "variance_ratio",
+                         regime.label)
     assert np.all(np.isfinite(result.mean["nll"]))
 
 
