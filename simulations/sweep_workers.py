@@ -16,23 +16,11 @@ JAX's on-disk cache beside the derivation cache, like the single process.
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 from . import workers
 
 __all__ = ["compute"]
-
-
-def _environment() -> dict:
-    env = dict(os.environ)
-    from collapse_theory._cache import cache_dir
-
-    directory = cache_dir()
-    if directory is not None:
-        env.setdefault("JAX_COMPILATION_CACHE_DIR", str(directory / "xla"))
-        env.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
-    return env
 
 
 def compute(cells, *, jobs: int, folder, n: int, seeds: int, key, seed_label: str, dtype: str, on_done=None):
@@ -56,7 +44,7 @@ def compute(cells, *, jobs: int, folder, n: int, seeds: int, key, seed_label: st
             on_done(cell)
 
     workers.serve([sys.executable, "-m", "simulations.sweep_workers"], todo, jobs=max(1, min(jobs, len(todo))),
-                  env=_environment(), on_answer=answered, what="sweep workers",
+                  env=workers.environment(), on_answer=answered, what="sweep workers",
                   request=lambda cell: {**common, "name": cell.name, "regime": cell.regime.to_json(), "d": cell.d,
                                         "T": cell.T},
                   name=lambda cell: f"cell {cell.name} d={cell.d} T={cell.T}")

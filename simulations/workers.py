@@ -10,11 +10,25 @@ workers are closed (their stdin closed, killed after 30 s) and ``RuntimeError`` 
 from __future__ import annotations
 
 import json
+import os
 import queue
 import subprocess
 import threading
 
-__all__ = ["serve"]
+__all__ = ["serve", "environment"]
+
+
+def environment() -> dict:
+    """This process's environment for a worker, with JAX's on-disk compilation cache beside the derivation cache
+    (as the command line keeps it), so that workers load what another process compiled."""
+    from collapse_theory._cache import cache_dir
+
+    env = dict(os.environ)
+    directory = cache_dir()
+    if directory is not None:
+        env.setdefault("JAX_COMPILATION_CACHE_DIR", str(directory / "xla"))
+        env.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+    return env
 
 
 def serve(command, items, *, jobs: int, env: dict, request, name, on_answer, what: str) -> None:

@@ -15,7 +15,6 @@ the runs finished so far in this build (per kind; before the first, the rates in
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import asdict
 
@@ -39,16 +38,10 @@ def _iterations(spec, size):
 
 
 def _environment() -> dict:
-    env = dict(os.environ)
+    env = workers.environment()
     env["JAX_ENABLE_X64"] = "0"  # the CLI's float32, whatever the figures process chose for itself
     env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false "
                         "intra_op_parallelism_threads=1").strip()
-    from collapse_theory._cache import cache_dir
-
-    directory = cache_dir()
-    if directory is not None:
-        env.setdefault("JAX_COMPILATION_CACHE_DIR", str(directory / "xla"))
-        env.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
     return env
 
 
