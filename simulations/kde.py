@@ -112,18 +112,15 @@ def _trajectory(n: int, T: int, dim: int, pool: int, max_size: int, rule, nll: b
         pos = jnp.floor(jax.random.uniform(k_pos, (size,)) * a["sizes"][src]).astype(jnp.int32)
         return pool_x[a["offsets"][src] + pos] + bw * jax.random.normal(k_noise, (size, dim))
 
-    def write(pool_x, points, source, a):
-        size = jnp.where(source >= 0, a["sizes"][source], 0)
-        index = a["offsets"][jnp.maximum(source, 0)] + slots
-        keep = (slots < size)[:, None]
-        current = pool_x.at[index].get(mode="fill", fill_value=0.0)
-        return pool_x.at[index].set(jnp.where(keep, points, current), mode="drop")
-
-    def stats(carry, points, source, a, bw):
-        """Record the per-source statistics of the ``points`` just written to ``source`` (none when -1)."""
-        sums, squares, log_density = carry
+    def add(pool_x, summary, points, source, a, bw):
+        """Write ``points`` into ``source``'s slots of the pool and record that source's statistics (its sum, its
+        sum of squares and, when kept, its held-out log-density); ``source = -1`` changes nothing."""
+        sums, squares, log_density = summary
         size = jnp.where(source >= 0, a["sizes"][jnp.maximum(source, 0)], 0)
         keep = slots < size
+        index = a["offsets"][jnp.maximum(source, 0)] + slots
+        current = pool_x.at[index].get(mode="fill", fill_value=0.0)
+        pool_x = pool_x.at[index].set(jnp.where(keep[:, None], points, current), mode="drop")
         target = jnp.where(source >= 0, source, a["sizes"].shape[0])  # out of range: dropped
         masked = jnp.where(keep[:, None], points, 0.0)
         sums = sums.at[target].set(jnp.sum(masked, axis=0), mode="drop")
@@ -133,7 +130,7 @@ def _trajectory(n: int, T: int, dim: int, pool: int, max_size: int, rule, nll: b
             log_mean = jax.nn.logsumexp(jnp.where(keep[None, :], log_k, -jnp.inf), axis=1) - jnp.log(
                 jnp.maximum(size, 1))  # no source (-1): a finite row, dropped
             log_density = log_density.at[target].set(log_mean, mode="drop")
-        return sums, squares, log_density
+        return pool_x, (sums, squares, log_density)
 
     def path(key, a):
         sources = a["sizes"].shape[0]
@@ -145,10 +142,9 @@ def _trajectory(n: int, T: int, dim: int, pool: int, max_size: int, rule, nll: b
             first = x["g"] == 1
             real_points = truth(k_real, max_size)(a)
             synthetic = from_model(k_syn, pool_x, jnp.where(first, 1.0, x["previous"]), bw, a, max_size)
-            pool_x = write(pool_x, synthetic, x["synthetic"], a)
-            pool_x = write(pool_x, real_points, x["real"], a)  # iteration 1's data, and fresh real data
-            summary = stats(summary, synthetic, x["synthetic"], a, bw)
-            summary = stats(summary, real_points, x["real"], a, bw)
+            pool_x, summary = add(pool_x, summary, synthetic, x["synthetic"], a, bw)
+            # iteration 1's data, and fresh real data
+            pool_x, summary = add(pool_x, summary, real_points, x["real"], a, bw)
             sums, squares, log_density = summary
             # The fit weighs source s by alpha_s, spread evenly over its N_s points: its moments, its effective
             # sample size and (fixed bandwidth) its density come from per-source sums, O(sources) per iteration
